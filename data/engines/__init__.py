@@ -1,0 +1,1 @@
+"""Engines: one module per backend behind the ``Engine`` protocol in ``base``."""

@@ -1,0 +1,120 @@
+"""The embedded DuckDB engine: read-only connections to the snapshot the manifest names.
+
+Each process keeps one read-only connection per snapshot file and gives every query its own
+cursor (a DuckDB connection refuses concurrent calls from several threads; cursors don't).
+Snapshot files are immutable and uniquely named, so a new ingest is seen by the next query in
+every process without any of DuckDB's same-path instance caching getting in the way.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from data.context import current_request_id
+from data.engines.base import CompiledQuery, StoreInfo
+from data.engines.duckdb_dialect import DUCKDB_DIALECT
+from data.errors import EngineUnavailable, QueryFailed
+from data.schema import SALES_TABLE
+from data.store import MANIFEST, Manifest, SnapshotStore
+
+
+class DuckDBEngine:
+    """Runs compiled queries against the current snapshot of a ``SnapshotStore``."""
+
+    name = "duckdb"
+    dialect = DUCKDB_DIALECT
+
+    def __init__(self, data_dir: Path | str | None = None, threads: int | None = None) -> None:
+        self.store = SnapshotStore(data_dir)
+        self._threads = threads
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+        self._manifest_stamp: tuple[int, int, int] | None = None
+        self._manifest: Manifest | None = None
+        self._connections: dict[str, duckdb.DuckDBPyConnection] = {}
+        self._retired: list[duckdb.DuckDBPyConnection] = []
+
+    # -- manifest --------------------------------------------------------------------------
+    def _current_manifest(self) -> Manifest:
+        path = self.store.data_dir / MANIFEST
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            raise EngineUnavailable(
+                f"the store at {self.store.data_dir} is empty: run `mauzo demo` or `mauzo ingest FILE`"
+            ) from None
+        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+        with self._lock:
+            if stamp != self._manifest_stamp or self._manifest is None:
+                manifest = self.store.manifest()
+                if manifest is None:
+                    raise EngineUnavailable(f"the store at {self.store.data_dir} is empty")
+                self._manifest, self._manifest_stamp = manifest, stamp
+            return self._manifest
+
+    def _connection(self, manifest: Manifest) -> duckdb.DuckDBPyConnection:
+        with self._lock:
+            if os.getpid() != self._pid:  # forked: never share a parent's handles
+                self._connections, self._retired, self._pid = {}, [], os.getpid()
+            con = self._connections.get(manifest.snapshot)
+            if con is not None:
+                return con
+            path = self.store.snapshot_path(manifest)
+            config: dict[str, Any] = {"access_mode": "READ_ONLY"}
+            if self._threads:
+                config["threads"] = self._threads
+            try:
+                con = duckdb.connect(str(path), read_only=True, config=config)
+            except duckdb.Error as exc:
+                raise EngineUnavailable(f"cannot open snapshot {path.name}: {exc}") from exc
+            # Keep one generation of retired connections: a query started just before the swap
+            # may still be reading through it.
+            for old in self._retired:
+                old.close()
+            self._retired = list(self._connections.values())
+            self._connections = {manifest.snapshot: con}
+            return con
+
+    # -- Engine protocol -------------------------------------------------------------------
+    def data_version(self) -> str:
+        return self._current_manifest().version
+
+    def execute(self, query: CompiledQuery) -> pl.DataFrame:
+        manifest = self._current_manifest()
+        con = self._connection(manifest)
+        request_id = current_request_id()
+        tag = f"/* mauzo query={query.name}" + (f" request_id={request_id}" if request_id else "") + " */ "
+        cursor = con.cursor()
+        try:
+            return cursor.sql(tag + query.sql, params=list(query.params)).pl()
+        except duckdb.Error as exc:
+            raise QueryFailed(f"query {query.name} failed: {exc}") from exc
+        finally:
+            cursor.close()
+
+    def info(self) -> StoreInfo:
+        try:
+            manifest = self._current_manifest()
+            self.execute(CompiledQuery("health", f"SELECT COUNT(*) AS n FROM {SALES_TABLE}"))
+        except (EngineUnavailable, QueryFailed) as exc:
+            return StoreInfo(self.name, False, None, None, None, str(exc))
+        last = manifest.history[0] if manifest.history else None
+        return StoreInfo(self.name, True, manifest.rows, manifest.version, last,
+                         f"snapshot {manifest.snapshot}")
+
+    def ingest_history(self, limit: int = 20) -> pl.DataFrame:
+        manifest = self.store.manifest()
+        rows = manifest.history[:limit] if manifest else []
+        return pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame()
+
+    def close(self) -> None:
+        with self._lock:
+            for con in [*self._connections.values(), *self._retired]:
+                con.close()
+            self._connections, self._retired = {}, []

@@ -1,0 +1,200 @@
+"""Named business queries: each takes a ``Filters`` and returns a Polars frame (or a small dict).
+
+These are the only entry points pages and the REST API use. Sums come from SQL; every derived
+figure comes from ``data.metrics.derive`` so a number means the same thing everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import polars as pl
+
+from data.engines.base import TimeGrain
+from data.errors import InvalidFilter
+from data.filters import Filters
+from data.metrics import CORE_AGGREGATES, METRICS, add_shares, change_pct, derive
+from data.schema import DIMENSIONS, check_dimension
+from data.service import get_runner
+from data.sql import PERIOD, QuerySpec
+
+KPI_METRICS: tuple[str, ...] = (
+    "revenue",
+    "gross_profit",
+    "margin_pct",
+    "transactions",
+    "avg_transaction_value",
+    "customers",
+    "return_rate_pct",
+)
+
+
+def _run(spec: QuerySpec) -> pl.DataFrame:
+    return get_runner().run(spec)
+
+
+def _grain(value: str | TimeGrain) -> TimeGrain:
+    try:
+        return TimeGrain(value)
+    except ValueError:
+        raise InvalidFilter(
+            f"unknown grain {value!r}", {"grain": f"must be one of {[g.value for g in TimeGrain]}"}
+        ) from None
+
+
+# -- periods -------------------------------------------------------------------------------
+def date_bounds(filters: Filters | None = None) -> tuple[dt.date | None, dt.date | None]:
+    """First and last sale date under the filters' selections (ignoring their dates)."""
+    base = (filters or Filters()).with_dates(None, None)
+    frame = _run(QuerySpec("date_bounds", filters=base, aggregates=("first_sale", "last_sale", "lines")))
+    if frame.is_empty() or frame["lines"][0] in (None, 0):
+        return None, None
+    return frame["first_sale"][0], frame["last_sale"][0]
+
+
+def resolve_period(filters: Filters) -> tuple[dt.date | None, dt.date | None]:
+    """The concrete period a view covers: open ends are closed with the data's own bounds."""
+    if filters.start and filters.end:
+        return filters.start, filters.end
+    first, last = date_bounds(filters)
+    start = filters.start or first
+    end = filters.end or last
+    if start and end and end < start:
+        return start, start
+    return start, end
+
+
+def previous_period(filters: Filters) -> Filters | None:
+    """The same selections over the period of equal length that ends the day before."""
+    start, end = resolve_period(filters)
+    if start is None or end is None:
+        return None
+    length = (end - start).days + 1
+    prev_end = start - dt.timedelta(days=1)
+    return filters.with_dates(prev_end - dt.timedelta(days=length - 1), prev_end)
+
+
+# -- figures -------------------------------------------------------------------------------
+def summary(filters: Filters) -> pl.DataFrame:
+    """One row with every metric for the view."""
+    return derive(_run(QuerySpec("summary", filters=filters, aggregates=CORE_AGGREGATES)))
+
+
+def _row_dict(frame: pl.DataFrame) -> dict[str, Any]:
+    return frame.row(0, named=True) if frame.height else {}
+
+
+def kpis(filters: Filters) -> dict[str, Any]:
+    """Headline metrics with the previous period of equal length and the change in percent
+    (percentage points for ratio metrics)."""
+    start, end = resolve_period(filters)
+    current = _row_dict(summary(filters.with_dates(start, end)))
+    previous_filters = previous_period(filters)
+    previous = _row_dict(summary(previous_filters)) if previous_filters else {}
+    metrics: dict[str, Any] = {}
+    for name in KPI_METRICS:
+        value, before = current.get(name), previous.get(name)
+        is_pct = METRICS[name].kind == "pct"
+        if is_pct:
+            change = None if value is None or before is None else value - before
+        else:
+            change = change_pct(value, before)
+        metrics[name] = {
+            "value": value,
+            "previous": before,
+            "change": change,
+            "changeUnit": "pp" if is_pct else "pct",
+        }
+    return {
+        "period": {"start": start, "end": end},
+        "previousPeriod": {
+            "start": previous_filters.start if previous_filters else None,
+            "end": previous_filters.end if previous_filters else None,
+        },
+        "metrics": metrics,
+        "lines": current.get("lines") or 0,
+    }
+
+
+def trend(filters: Filters, grain: str | TimeGrain = TimeGrain.MONTH) -> pl.DataFrame:
+    """Every metric per period, oldest first."""
+    frame = _run(QuerySpec("trend", filters=filters, grain=_grain(grain), aggregates=CORE_AGGREGATES))
+    return derive(frame).sort(PERIOD)
+
+
+def breakdown(filters: Filters, dimension: str, search: str | None = None) -> pl.DataFrame:
+    """Every metric per value of ``dimension``, ranked by gross profit, with revenue rank, GP rank
+    and each row's share of revenue and of GP. All groups are returned; callers slice."""
+    check_dimension(dimension)
+    contains = ((dimension, search.strip()),) if search and search.strip() else ()
+    frame = derive(
+        _run(QuerySpec(f"breakdown.{dimension}", filters=filters, dimensions=(dimension,),
+                       aggregates=CORE_AGGREGATES, contains=contains))
+    )
+    if frame.is_empty():
+        return frame
+    frame = add_shares(frame, ("revenue", "gross_profit", "transactions"))
+    frame = frame.with_columns(
+        pl.col("gross_profit").rank("ordinal", descending=True).cast(pl.Int64).alias("gp_rank"),
+        pl.col("revenue").rank("ordinal", descending=True).cast(pl.Int64).alias("revenue_rank"),
+    )
+    return frame.sort(["gp_rank"])
+
+
+def matrix(filters: Filters, rows: str, columns: str) -> pl.DataFrame:
+    """Long frame of (rows, columns) cells with metrics, plus each cell's share of its row's GP
+    and revenue (``row_gp_share_pct``, ``row_revenue_share_pct``)."""
+    check_dimension(rows)
+    check_dimension(columns)
+    if rows == columns:
+        raise InvalidFilter("rows and columns must differ", {"columns": "pick another dimension"})
+    frame = derive(
+        _run(QuerySpec(f"matrix.{rows}.{columns}", filters=filters, dimensions=(rows, columns),
+                       aggregates=("revenue_cents", "cost_cents", "gross_profit_cents", "transactions", "lines")))
+    )
+    if frame.is_empty():
+        return frame
+    row_gp = pl.col("gross_profit").sum().over(rows)
+    row_rev = pl.col("revenue").sum().over(rows)
+    return frame.with_columns(
+        pl.when(row_gp != 0).then(pl.col("gross_profit") / row_gp * 100.0).alias("row_gp_share_pct"),
+        pl.when(row_rev != 0).then(pl.col("revenue") / row_rev * 100.0).alias("row_revenue_share_pct"),
+    ).sort([rows, columns])
+
+
+def dimension_trend(filters: Filters, dimension: str, grain: str | TimeGrain = TimeGrain.MONTH) -> pl.DataFrame:
+    """Metrics per period and per value of ``dimension`` (e.g. each branch's monthly GP)."""
+    check_dimension(dimension)
+    frame = _run(QuerySpec(f"trend.{dimension}", filters=filters, dimensions=(dimension,),
+                           grain=_grain(grain), aggregates=CORE_AGGREGATES))
+    return derive(frame).sort([PERIOD, dimension])
+
+
+def customer_profiles(filters: Filters) -> pl.DataFrame:
+    """One row per customer: value, margin, frequency and recency (days before the period end)."""
+    frame = _run(QuerySpec("customers.profiles", filters=filters, dimensions=("customer",),
+                           aggregates=(*CORE_AGGREGATES, "first_sale", "last_sale", "active_days")))
+    frame = derive(frame)
+    if frame.is_empty():
+        return frame
+    _, end = resolve_period(filters)
+    reference = end or frame["last_sale"].max()
+    return frame.with_columns(
+        (pl.lit(reference, dtype=pl.Date) - pl.col("last_sale")).dt.total_days().cast(pl.Int64).alias("recency_days")
+    ).sort("gross_profit", descending=True)
+
+
+def filter_options() -> dict[str, Any]:
+    """Choices for the global filters, read from the data."""
+    options: dict[str, Any] = {}
+    for dim, key in (("branch", "branches"), ("product_line", "productLines"), ("salesperson", "salespeople")):
+        frame = _run(QuerySpec(f"options.{dim}", dimensions=(dim,), aggregates=("lines",)))
+        options[key] = sorted(v for v in frame[dim].to_list() if v is not None)
+    first, last = date_bounds()
+    options["minDate"], options["maxDate"] = first, last
+    return options
+
+
+def known_dimensions() -> tuple[str, ...]:
+    return DIMENSIONS

@@ -1,0 +1,238 @@
+"""The embedded store: immutable DuckDB snapshot files plus an atomically replaced manifest.
+
+Why this shape: DuckDB lets one process write a file and forbids readers in other processes while
+it does. So an ingest never writes a file anyone reads. It builds a new snapshot file beside the
+live one (a copy of it for ``append``, an empty one for ``replace``), closes and fsyncs it, and
+only then swaps ``manifest.json`` with ``os.replace``. Readers open whichever snapshot the manifest
+names, read-only, and a reader still holding the old file keeps reading the old inode. A failure or
+``kill -9`` at any moment leaves the old manifest, hence the old data, exactly as it was.
+
+The manifest also carries the ingest history and the batches that make up the current data, so the
+record of ingests changes atomically with the data it describes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import secrets
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from data.schema import SALES_TABLE, STORAGE_COLUMNS
+
+MANIFEST = "manifest.json"
+SNAPSHOT_DIR = "snapshots"
+LOCK_FILE = ".ingest.lock"
+HISTORY_LIMIT = 500
+KEEP_SNAPSHOTS = 3
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get("MAUZO_DATA_DIR", "var")).resolve()
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The committed state of the store."""
+
+    version: str
+    snapshot: str  # path relative to the data dir
+    rows: int
+    created_at: str
+    batches: list[dict[str, Any]] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, indent=1, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Manifest:
+        raw = json.loads(text)
+        return cls(**{k: raw[k] for k in cls.__dataclass_fields__ if k in raw})
+
+
+def read_manifest(data_dir: Path) -> Manifest | None:
+    path = data_dir / MANIFEST
+    try:
+        return Manifest.from_json(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+
+
+def _fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    _fsync_path(path.parent)
+
+
+def create_sales_table(con: duckdb.DuckDBPyConnection) -> None:
+    columns = ", ".join(f"{name} {kind}" for name, kind in STORAGE_COLUMNS.items())
+    con.execute(f"CREATE TABLE IF NOT EXISTS {SALES_TABLE} ({columns})")
+
+
+@dataclass
+class IngestRecord:
+    """What an ingest adds to the history (the committed figures are filled in on commit)."""
+
+    file_name: str
+    sha256: str
+    mode: str
+    rows: int = 0
+    source_rows: int = 0
+    duration_s: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class SnapshotWriter:
+    """An open, private snapshot being built. Only ``SnapshotStore.write`` creates one."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
+        self.con = con
+        self.batch_id = batch_id
+
+    def append_frame(self, frame: Any) -> int:
+        """Insert a Polars frame already in storage schema (minus ``batch_id``); returns rows."""
+        view = f"incoming_{secrets.token_hex(4)}"
+        self.con.register(view, frame)
+        try:
+            names = [c for c in STORAGE_COLUMNS if c != "batch_id"]
+            cols = ", ".join(names)
+            self.con.execute(
+                f"INSERT INTO {SALES_TABLE} ({cols}, batch_id) SELECT {cols}, ? FROM {view}",
+                [self.batch_id],
+            )
+        finally:
+            self.con.unregister(view)
+        return frame.height
+
+
+class SnapshotStore:
+    """Reads and commits snapshots under one data directory."""
+
+    def __init__(self, data_dir: Path | str | None = None) -> None:
+        self.data_dir = Path(data_dir).resolve() if data_dir else default_data_dir()
+
+    # -- reading ---------------------------------------------------------------------------
+    def manifest(self) -> Manifest | None:
+        return read_manifest(self.data_dir)
+
+    def snapshot_path(self, manifest: Manifest) -> Path:
+        return self.data_dir / manifest.snapshot
+
+    def is_empty(self) -> bool:
+        manifest = self.manifest()
+        return manifest is None or manifest.rows == 0
+
+    def sha_in_current_data(self, sha256: str) -> dict[str, Any] | None:
+        manifest = self.manifest()
+        if manifest is None:
+            return None
+        return next((b for b in manifest.batches if b.get("sha256") == sha256), None)
+
+    # -- writing ---------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _lock(self) -> Iterator[None]:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.data_dir / LOCK_FILE, "a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @contextlib.contextmanager
+    def write(self, record: IngestRecord) -> Iterator[SnapshotWriter]:
+        """Build a new snapshot and commit it when the block exits cleanly.
+
+        Ingests are serialized by a file lock. If the block raises (or the process dies), the
+        half-built file is discarded and the manifest, hence the live data, is untouched."""
+        started = time.perf_counter()
+        with self._lock():
+            snap_dir = self.data_dir / SNAPSHOT_DIR
+            snap_dir.mkdir(parents=True, exist_ok=True)
+            self._remove_stale_temp_files(snap_dir)
+            previous = self.manifest()
+            batch_id = 1 + max((h.get("batch_id", 0) for h in previous.history), default=0) if previous else 1
+            version = f"{batch_id:06d}-{secrets.token_hex(4)}"
+            final = snap_dir / f"{version}.duckdb"
+            building = snap_dir / f".{version}.duckdb.building"
+            if record.mode == "append" and previous is not None:
+                shutil.copyfile(self.snapshot_path(previous), building)
+            con = duckdb.connect(str(building))
+            try:
+                create_sales_table(con)
+                writer = SnapshotWriter(con, batch_id)
+                yield writer
+                total_rows = con.execute(f"SELECT COUNT(*) FROM {SALES_TABLE}").fetchall()[0][0]
+                con.execute("CHECKPOINT")
+            except BaseException:
+                con.close()
+                building.unlink(missing_ok=True)
+                raise
+            con.close()
+            _fsync_path(building)
+            os.replace(building, final)
+            _fsync_path(snap_dir)
+
+            now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+            record.duration_s = round(time.perf_counter() - started, 3)
+            entry = {
+                "batch_id": batch_id,
+                "ingested_at": now,
+                "file_name": record.file_name,
+                "sha256": record.sha256,
+                "rows": record.rows,
+                "mode": record.mode,
+                "data_version": version,
+                "total_rows": total_rows,
+                "duration_s": record.duration_s,
+                **record.extra,
+            }
+            kept_batches = previous.batches if (previous and record.mode == "append") else []
+            history = ([entry] + (previous.history if previous else []))[:HISTORY_LIMIT]
+            manifest = Manifest(
+                version=version,
+                snapshot=str(final.relative_to(self.data_dir)),
+                rows=int(total_rows),
+                created_at=now,
+                batches=kept_batches + [{k: entry[k] for k in ("batch_id", "file_name", "sha256", "rows")}],
+                history=history,
+            )
+            _write_atomically(self.data_dir / MANIFEST, manifest.to_json())
+            self._collect_garbage(snap_dir, keep=manifest.snapshot)
+
+    @staticmethod
+    def _remove_stale_temp_files(snap_dir: Path) -> None:
+        # Only ever called under the ingest lock, so no other writer owns these.
+        for leftover in snap_dir.glob(".*.building*"):
+            leftover.unlink(missing_ok=True)
+
+    def _collect_garbage(self, snap_dir: Path, keep: str) -> None:
+        """Delete all but the newest few snapshots. Readers holding an old file open keep
+        reading it (POSIX unlink semantics); new readers follow the manifest."""
+        snapshots = sorted(snap_dir.glob("*.duckdb"), key=lambda p: p.name, reverse=True)
+        for old in snapshots[KEEP_SNAPSHOTS:]:
+            if str(old.relative_to(self.data_dir)) != keep:
+                old.unlink(missing_ok=True)
