@@ -123,13 +123,17 @@ def trend(filters: Filters, grain: str | TimeGrain = TimeGrain.MONTH) -> pl.Data
     return derive(frame).sort(PERIOD)
 
 
-def breakdown(filters: Filters, dimension: str, search: str | None = None) -> pl.DataFrame:
+def breakdown(
+    filters: Filters, dimension: str, search: str | None = None, context: tuple[str, ...] = ()
+) -> pl.DataFrame:
     """Every metric per value of ``dimension``, ranked by gross profit, with revenue rank, GP rank
-    and each row's share of revenue and of GP. All groups are returned; callers slice."""
+    and each row's share of revenue, GP and transactions. ``context`` adds dimensions that
+    describe each value (e.g. an item's product line); all groups are returned, callers slice."""
     check_dimension(dimension)
+    dims = (dimension, *(check_dimension(c) for c in context if c != dimension))
     contains = ((dimension, search.strip()),) if search and search.strip() else ()
     frame = derive(
-        _run(QuerySpec(f"breakdown.{dimension}", filters=filters, dimensions=(dimension,),
+        _run(QuerySpec(f"breakdown.{'.'.join(dims)}", filters=filters, dimensions=dims,
                        aggregates=CORE_AGGREGATES, contains=contains))
     )
     if frame.is_empty():

@@ -12,6 +12,7 @@ from data.filters import Filters
 from data.metrics import METRICS
 from data.queries import kpis
 
+
 def kpi_cards(filters: Filters) -> list:
     figures = kpis(filters)["metrics"]
     return [

@@ -44,3 +44,13 @@ def demo_engine(demo_store: Path) -> Iterator[DuckDBEngine]:
     service.configure(engine)
     yield engine
     engine.close()
+
+
+@pytest.fixture(scope="session")
+def live_url(demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real app served by gunicorn (2 workers) over the demo store, for the whole session."""
+    from tests.live import running_app
+
+    log = tmp_path_factory.mktemp("live") / "server.log"
+    with running_app(demo_store, log_path=log) as url:
+        yield url
