@@ -1,25 +1,306 @@
-"""The app shell: navigation, global filters and the page container."""
+"""The app shell: navigation, global filters (kept in the URL), cross-filtering, downloads,
+theme, and a small router that re-renders a page only when its path changes.
+
+Filter state has one source of truth, the URL query string
+(``startDate``, ``endDate``, ``branch``..., ``productLine``...). One callback keeps the URL, the
+controls and the ``filters`` store in step, whichever of them changed; page sections read only the
+store (see ``components.callbacks.section_callback``).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+from typing import Any
+from urllib.parse import parse_qs
+
 import dash
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+
+from components.exports import download_payload
+from components.filter_bar import filter_bar, filter_summary
+from components.state import error_state
+from data.context import current_request_id
+from data.errors import DataLayerError, InvalidFilter
+from data.filters import Filters
+from data.periods import matching_preset, preset_range
+from data.queries import filter_options
+
+log = logging.getLogger("mauzo.shell")
+
+CROSS_FILTER_DIMENSIONS = {"branch": "branches", "product_line": "product_lines"}
+
+
+def _options() -> tuple[dict, str | None]:
+    try:
+        return filter_options(), None
+    except DataLayerError as exc:
+        return {"branches": [], "productLines": [], "minDate": None, "maxDate": None}, str(exc)
+
+
+def _nav() -> dbc.Navbar:
+    links = [
+        dbc.NavItem(dbc.NavLink(page["name"], href=page["path"], id={"type": "nav-link", "path": page["path"]},
+                                active="exact"))
+        for page in dash.page_registry.values()
+    ]
+    return dbc.Navbar(
+        dbc.Container(
+            [
+                dbc.NavbarBrand(["Mauzo", html.Span(" sales analytics", className="small opacity-75")], href="/"),
+                dbc.NavbarToggler(id="nav-toggler"),
+                dbc.Collapse(dbc.Nav(links, navbar=True, className="me-auto"), id="nav-collapse", navbar=True),
+                dbc.Switch(id="theme-switch", label="Dark", value=False, className="text-white mb-0 ms-lg-3"),
+            ],
+            fluid=True,
+        ),
+        color="primary",
+        dark=True,
+        className="mb-2",
+    )
 
 
 def build_layout() -> html.Div:
+    options, problem = _options()
+    banner = dbc.Alert(problem, color="warning", className="my-2") if problem else None
     return html.Div(
         [
-            dbc.NavbarSimple(
-                brand="Mauzo",
-                brand_href="/",
-                children=[
-                    dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"]))
-                    for page in dash.page_registry.values()
+            dcc.Location(id="url", refresh=False),
+            dcc.Store(id="filters"),
+            dcc.Store(id="refresh-token", data=0),
+            dcc.Store(id="xfilter-undo"),
+            dcc.Store(id="theme", storage_type="local"),
+            dcc.Download(id="download"),
+            _nav(),
+            dbc.Container(
+                [
+                    banner,
+                    filter_bar(options),
+                    html.Div(
+                        [
+                            html.Div(id="filter-summary", className="small"),
+                            html.Div(
+                                [
+                                    dbc.Badge(id="xfilter-badge", color="warning", text_color="dark",
+                                              className="me-2"),
+                                    dbc.Button("Undo chart filter ✕", id="xfilter-undo-btn", size="sm",
+                                               color="warning", className="mauzo-xfilter-undo"),
+                                ],
+                                id="xfilter-chip",
+                                className="align-items-center",
+                                style={"display": "none"},
+                            ),
+                        ],
+                        className="d-flex flex-wrap justify-content-between align-items-center gap-2 mb-3",
+                    ),
+                    html.Div(id="page-content"),
                 ],
-                color="primary",
-                dark=True,
+                fluid=True,
+                className="pb-5",
             ),
-            dbc.Container(dash.page_container, fluid=True, className="py-3"),
         ]
     )
+
+
+# -- routing ---------------------------------------------------------------------------------
+def _page_for(pathname: str | None) -> dict | None:
+    path = (pathname or "/").rstrip("/") or "/"
+    return next((p for p in dash.page_registry.values() if p["path"] == path), None)
+
+
+@callback(Output("page-content", "children"), Input("url", "pathname"))
+def route(pathname: str | None) -> Any:
+    """Render a page when the path changes (filter changes only touch the query string)."""
+    page = _page_for(pathname)
+    if page is None:
+        return html.Div(
+            [html.H2("Page not found"), html.P(f"There is no page at {pathname}."),
+             dcc.Link("Go to the overview", href="/")],
+            className="py-5",
+        )
+    try:
+        layout = page["layout"]
+        return layout() if callable(layout) else layout
+    except Exception:  # noqa: BLE001 - never a traceback in the page
+        log.exception("page layout failed: %s", pathname)
+        return error_state("This page could not be built.", current_request_id())
+
+
+@callback(Output({"type": "nav-link", "path": ALL}, "href"), Input("url", "search"),
+          State({"type": "nav-link", "path": ALL}, "id"))
+def keep_filters_in_links(search: str | None, ids: list[dict]) -> list[str]:
+    """Navigation keeps the current filters."""
+    return [item["path"] + (search or "") for item in ids]
+
+
+# -- the filter sync callback -------------------------------------------------------------------
+def _anchor(options_max: Any) -> dt.date | None:
+    if options_max is None:
+        return None
+    return options_max if isinstance(options_max, dt.date) else dt.date.fromisoformat(str(options_max)[:10])
+
+
+def _parse_search(search: str | None) -> Filters:
+    args = parse_qs((search or "").lstrip("?"), keep_blank_values=False)
+    try:
+        return Filters.from_args(args)
+    except InvalidFilter:
+        # A hand-edited URL with a bad value: keep what is valid, drop the dates.
+        return Filters.from_args({k: v for k, v in args.items() if k not in ("startDate", "endDate")})
+
+
+@callback(
+    Output("url", "search"),
+    Output("filter-preset", "value"),
+    Output("filter-dates", "start_date"),
+    Output("filter-dates", "end_date"),
+    Output("filter-branch", "value"),
+    Output("filter-product-line", "value"),
+    Output("filters", "data"),
+    Output("xfilter-undo", "data"),
+    Input("url", "search"),
+    Input("filter-preset", "value"),
+    Input("filter-dates", "start_date"),
+    Input("filter-dates", "end_date"),
+    Input("filter-branch", "value"),
+    Input("filter-product-line", "value"),
+    Input("filter-reset", "n_clicks"),
+    Input({"type": "xfilter", "dim": ALL, "axis": ALL, "key": ALL}, "clickData"),
+    Input("xfilter-undo-btn", "n_clicks"),
+    State("xfilter-undo", "data"),
+    State("filter-dates", "max_date_allowed"),
+)
+def sync_filters(search, preset, start, end, branches, product_lines, _reset, _clicks, _undo,
+                 undo_data, max_date):  # type: ignore[no-untyped-def]
+    """Keep URL, controls and the filters store in step, whichever changed."""
+    trigger = ctx.triggered_id
+    anchor = _anchor(max_date)
+    undo_out: Any = no_update
+    if trigger is None or trigger == "url":
+        filters = _parse_search(search)
+    elif trigger == "filter-reset":
+        filters, undo_out = Filters(), None
+    elif trigger == "xfilter-undo-btn":
+        if not undo_data:
+            raise PreventUpdate
+        filters, undo_out = Filters.from_args(undo_data), None
+    elif isinstance(trigger, dict) and trigger.get("type") == "xfilter":
+        filters, undo_out = _cross_filter(trigger, ctx.triggered[0]["value"], _parse_search(search), undo_data)
+    elif trigger == "filter-preset":
+        if preset == "custom":
+            raise PreventUpdate
+        new_start, new_end = preset_range(preset, anchor)
+        filters = _parse_search(search).with_dates(new_start, new_end)
+    else:
+        try:
+            filters = Filters.create(start=start, end=end, branches=branches, product_lines=product_lines)
+        except InvalidFilter:
+            raise PreventUpdate from None
+    new_search = filters.to_query_string()
+    return (
+        new_search if new_search != (search or "") else no_update,
+        matching_preset(filters.start, filters.end, anchor),
+        filters.start.isoformat() if filters.start else None,
+        filters.end.isoformat() if filters.end else None,
+        list(filters.branches),
+        list(filters.product_lines),
+        filters.as_dict(),
+        undo_out,
+    )
+
+
+def _cross_filter(trigger: dict, click: dict | None, current: Filters, undo_data: dict | None
+                  ) -> tuple[Filters, Any]:
+    """A click on a bar or cell for a branch or product line narrows the view to it."""
+    attr = CROSS_FILTER_DIMENSIONS.get(trigger.get("dim", ""))
+    points = (click or {}).get("points") or []
+    if attr is None or not points:
+        raise PreventUpdate
+    point = points[0]
+    value = point.get(trigger.get("axis", "x"))
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if not isinstance(value, str) or not value:
+        raise PreventUpdate
+    narrowed = current.with_selection(**{attr: [value]})
+    if narrowed == current:
+        raise PreventUpdate
+    return narrowed, (undo_data or current.as_dict())
+
+
+@callback(
+    Output("xfilter-badge", "children"),
+    Output("xfilter-chip", "style"),
+    Input("xfilter-undo", "data"),
+    Input("filters", "data"),
+)
+def show_cross_filter(undo_data: dict | None, filters_data: dict | None) -> tuple[str, dict]:
+    """A visible chip while a cross-filter is active, with one-click undo."""
+    if not undo_data:
+        return "", {"display": "none"}
+    current = Filters.from_args(filters_data or {})
+    before = Filters.from_args(undo_data)
+    added = [f"{label}: {', '.join(getattr(current, attr))}" for label, attr in
+             (("Branch", "branches"), ("Product line", "product_lines"))
+             if getattr(current, attr) != getattr(before, attr)]
+    return "Chart filter " + "; ".join(added), {"display": "flex"}
+
+
+@callback(Output("filter-summary", "children"), Input("filters", "data"), State("filter-dates", "max_date_allowed"))
+def describe_filters(filters_data: dict | None, max_date: Any) -> Any:
+    filters = Filters.from_args(filters_data or {})
+    anchor = _anchor(max_date)
+    note = f"latest sale {anchor.strftime('%d %b %Y')}" if anchor else None
+    return filter_summary(filters.describe(), note)
+
+
+@callback(Output("refresh-token", "data"), Input("refresh-btn", "n_clicks"), prevent_initial_call=True)
+def request_refresh(n_clicks: int | None) -> int:
+    return n_clicks or 0
+
+
+# -- downloads -------------------------------------------------------------------------------
+@callback(
+    Output("download", "data"),
+    Input({"type": "csv-download", "table": ALL}, "n_clicks"),
+    Input({"type": "xlsx-download", "page": ALL}, "n_clicks"),
+    State("filters", "data"),
+    prevent_initial_call=True,
+)
+def download(_csv: list, _xlsx: list, filters_data: dict | None) -> Any:
+    trigger = ctx.triggered_id
+    if not isinstance(trigger, dict) or not ctx.triggered or not ctx.triggered[0].get("value"):
+        raise PreventUpdate
+    filters = Filters.from_args(filters_data or {})
+    if trigger["type"] == "csv-download":
+        return download_payload("csv", trigger["table"], filters)
+    return download_payload("xlsx", trigger["page"], filters)
+
+
+# -- theme -----------------------------------------------------------------------------------
+clientside_callback(
+    """
+    function(dark, stored) {
+        const ctx = window.dash_clientside.callback_context;
+        let mode = stored || 'light';
+        if (ctx.triggered.length && ctx.triggered[0].prop_id === 'theme-switch.value') {
+            mode = dark ? 'dark' : 'light';
+        }
+        document.documentElement.setAttribute('data-bs-theme', mode);
+        return [mode, mode === 'dark'];
+    }
+    """,
+    Output("theme", "data"),
+    Output("theme-switch", "value"),
+    Input("theme-switch", "value"),
+    State("theme", "data"),
+)
+
+clientside_callback(
+    "function(n, open) { return n ? !open : open; }",
+    Output("nav-collapse", "is_open"),
+    Input("nav-toggler", "n_clicks"),
+    State("nav-collapse", "is_open"),
+)

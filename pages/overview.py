@@ -1,40 +1,137 @@
-"""Overview: the headline KPIs for the selected period."""
+"""Overview: how is the business doing in this period, and where does the profit come from?"""
 
 from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
+import polars as pl
 from dash import html
 
-from components.format import metric_value
-from data.errors import DataLayerError
-from data.filters import Filters
+from components.callbacks import section_callback
+from components.charts import ranked_bars, revenue_profit_trend
+from components.exports import register_table
+from components.kpi import kpi_card
+from components.layout import card, graph, page_header, xfilter_id
+from components.state import NoData, section
+from components.theme import color_map
+from data.filters import Filters, describe_period
+from data.insights import account_customers, insights
 from data.metrics import METRICS
-from data.queries import kpis
+from data.periods import auto_grain
+from data.queries import KPI_METRICS, breakdown, filter_options, kpis, resolve_period, trend
+
+PAGE = "overview"
 
 
-def kpi_cards(filters: Filters) -> list:
-    figures = kpis(filters)["metrics"]
-    return [
-        dbc.Col(
-            dbc.Card(dbc.CardBody([
-                html.Div(METRICS[name].label, className="text-muted small"),
-                html.Div(metric_value(METRICS[name].kind, item["value"]), className="fs-4 fw-semibold",
-                         id=f"kpi-{name}"),
-            ])),
-            xs=6, md=3, xl=True,
-        )
-        for name, item in figures.items()
-    ]
+def _period_text(filters: Filters) -> str:
+    return describe_period(*resolve_period(filters))
 
 
-def layout(**query: object) -> html.Div:
-    try:
-        filters = Filters.from_args(query)
-        body = dbc.Row(kpi_cards(filters), className="g-3")
-    except DataLayerError as exc:
-        body = dbc.Alert(str(exc), color="warning")
-    return html.Div([html.H2("Overview"), body])
+def _kpi_table(filters: Filters) -> pl.DataFrame:
+    result = kpis(filters)
+    return pl.DataFrame([
+        {"metric": METRICS[name].label, "value": item["value"], "previous": item["previous"],
+         "change": item["change"], "change_unit": item["changeUnit"]}
+        for name, item in result["metrics"].items()
+    ], schema={"metric": pl.String, "value": pl.Float64, "previous": pl.Float64, "change": pl.Float64,
+               "change_unit": pl.String})
 
 
-dash.register_page(__name__, path="/", name="Overview", order=0, layout=layout)
+def _trend_table(filters: Filters) -> pl.DataFrame:
+    start, end = resolve_period(filters)
+    return trend(filters, auto_grain(start, end))
+
+
+def _top(dimension: str):  # type: ignore[no-untyped-def]
+    def build(filters: Filters) -> pl.DataFrame:
+        frame = breakdown(filters, dimension)
+        return account_customers(frame) if dimension == "customer" else frame
+    return build
+
+
+register_table(PAGE, "overview-kpis", "KPIs", _kpi_table)
+register_table(PAGE, "overview-trend", "Trend", _trend_table)
+for _dim, _label in (("salesperson", "Salespeople"), ("product_line", "Product lines"), ("branch", "Branches"),
+                     ("customer", "Customers")):
+    register_table(PAGE, f"overview-top-{_dim}", f"Top {_label.lower()}", _top(_dim))
+
+
+def layout(**_query: object) -> html.Div:
+    return html.Div([
+        page_header("Overview", "How is the business doing, and where does the gross profit come from?", PAGE),
+        section("overview-kpis", min_height=150),
+        dbc.Row([
+            dbc.Col(section("overview-trend", min_height=360), lg=8),
+            dbc.Col(section("overview-insights", min_height=360), lg=4),
+        ], className="g-3 mt-1"),
+        section("overview-top", min_height=300, className="mt-3"),
+    ])
+
+
+@section_callback("overview-kpis")
+def kpi_section(filters: Filters) -> dbc.Row:
+    result = kpis(filters)
+    if not result["lines"]:
+        raise NoData
+    start, end = result["period"]["start"], result["period"]["end"]
+    grain = auto_grain(start, end)
+    series = trend(filters.with_dates(start, end), grain)
+    prev = result["previousPeriod"]
+    previous_label = describe_period(prev["start"], prev["end"]) if prev["start"] else "the previous period"
+    cards = dbc.Row(
+        [
+            dbc.Col(kpi_card(METRICS[name], result["metrics"][name], series[name].to_list()), xs=6, md=4, xl=True)
+            for name in KPI_METRICS
+        ],
+        className="g-2 g-md-3",
+    )
+    note = html.Div(
+        f"{describe_period(start, end)}, compared with {previous_label} (same length). "
+        f"Sparklines: {grain}ly values.".replace("dayly", "daily"),
+        className="small text-muted mb-2", id="kpi-period-note",
+    )
+    return html.Div([note, cards])
+
+
+@section_callback("overview-trend")
+def trend_section(filters: Filters) -> html.Div:
+    start, end = resolve_period(filters)
+    grain = auto_grain(start, end)
+    frame = trend(filters, grain)
+    if frame.is_empty():
+        raise NoData
+    figure = revenue_profit_trend(frame, grain, describe_period(start, end))
+    return card(graph(figure, "mauzo-trend"), csv_key="overview-trend")
+
+
+@section_callback("overview-insights")
+def insights_section(filters: Filters) -> html.Div:
+    found = insights(filters)
+    if not found:
+        raise NoData
+    return card(
+        html.Div([html.P(item.text, className="mauzo-insight", id=f"insight-{item.key}") for item in found]),
+        title="Insights", subtitle=f"Computed from {_period_text(filters)}",
+    )
+
+
+@section_callback("overview-top")
+def top_section(filters: Filters) -> dbc.Row:
+    period = _period_text(filters)
+    options = filter_options()
+    colors = {"branch": color_map(options["branches"]), "product_line": color_map(options["productLines"])}
+    blocks = []
+    for dimension, label in (("salesperson", "salespeople"), ("product_line", "product lines"),
+                             ("branch", "branches"), ("customer", "customers")):
+        frame = _top(dimension)(filters)
+        if frame.is_empty():
+            raise NoData
+        figure = ranked_bars(frame, dimension, f"Top 5 {label} by gross profit", period,
+                             colors=colors.get(dimension))
+        graph_id = xfilter_id(dimension, f"overview-top-{dimension}") if dimension in colors else None
+        blocks.append(dbc.Col(card(graph(figure, f"mauzo-top-{dimension}", graph_id),
+                                   csv_key=f"overview-top-{dimension}"), lg=6, xl=3))
+    return dbc.Row(blocks, className="g-3")
+
+
+dash.register_page(__name__, path="/", name="Overview", order=0, layout=layout, title="Mauzo · Overview")

@@ -1,0 +1,52 @@
+"""Page building blocks: header with the business question and downloads, and chart cards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import dcc, html
+
+from components.exports import csv_button, excel_button
+from components.theme import graph_config
+
+
+def page_header(title: str, question: str, page_key: str) -> html.Div:
+    """Title, the business question the page answers, and the page's Excel download."""
+    return html.Div(
+        [
+            html.Div([html.H2(title, className="h4 mb-0"), html.Div(question, className="text-muted small")]),
+            excel_button(page_key),
+        ],
+        className="d-flex flex-wrap justify-content-between align-items-start gap-2 mb-3",
+    )
+
+
+def card(body: Any, title: str | None = None, subtitle: str | None = None, csv_key: str | None = None,
+         class_name: str = "") -> html.Div:
+    """A content card; ``csv_key`` adds a CSV download of that registered table (all rows)."""
+    head = []
+    if title or csv_key:
+        head.append(html.Div(
+            [
+                html.Div([html.H3(title, className="card-title") if title else None,
+                          html.Div(subtitle, className="card-subtitle") if subtitle else None]),
+                csv_button(csv_key) if csv_key else None,
+            ],
+            className="d-flex justify-content-between align-items-start gap-2 mb-2",
+        ))
+    return html.Div([*head, body], className=f"mauzo-card shadow-sm {class_name}".strip())
+
+
+def graph(figure: Any, name: str, graph_id: Any = None, height: int | None = None) -> dcc.Graph:
+    """A chart with PNG download from its mode bar; ``graph_id`` e.g. a cross-filter id."""
+    kwargs: dict[str, Any] = {"figure": figure, "config": graph_config(name)}
+    if graph_id is not None:
+        kwargs["id"] = graph_id
+    height = height or getattr(getattr(figure, "layout", None), "height", None) or 360
+    kwargs["style"] = {"height": f"{height}px"}
+    return dcc.Graph(**kwargs)
+
+
+def xfilter_id(dimension: str, key: str, axis: str = "y") -> dict[str, str]:
+    """Id for a chart whose clicks narrow the global filters to the clicked branch/product line."""
+    return {"type": "xfilter", "dim": dimension, "axis": axis, "key": key}
