@@ -1,4 +1,4 @@
-"""The REST API blueprint (``/api``)."""
+"""The REST API blueprint (``/api``): figures, health checks and the OpenAPI document."""
 
 from __future__ import annotations
 
@@ -6,7 +6,12 @@ from flask import Flask
 
 
 def register_api(server: Flask) -> None:
-    """Attach the ``/api`` blueprint to the Dash app's Flask server."""
-    from app.api.routes import blueprint
+    """Attach the ``/api`` blueprint, its tokens and the router-level error envelopes."""
+    from app.api import health, routes  # noqa: F401  (importing registers the views)
+    from app.api.auth import init_tokens
+    from app.api.blueprint import api
+    from app.api.errors import install_app_handlers
 
-    server.register_blueprint(blueprint)
+    init_tokens(server)
+    install_app_handlers(server)
+    server.register_blueprint(api)

@@ -1,12 +1,133 @@
-"""REST routes."""
+"""Figure routes: ``/api/kpis/*`` and ``/api/filters/options``.
+
+Why so thin: every figure comes from ``data.queries``, the same functions the pages call, so the
+API and the dashboard can never disagree on a number. This module only parses arguments, slices
+pages and renames columns.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from collections.abc import Callable, Sequence
+from typing import Any
 
-blueprint = Blueprint("api", __name__, url_prefix="/api")
+import polars as pl
+from flask import Response, request
+
+from app.api.args import ArgSpec, ParsedArgs, parse_args
+from app.api.blueprint import api
+from app.api.envelope import camel, csv_response, envelope, frame_records, json_response, jsonable
+from data import queries
+from data.engines.base import TimeGrain
+from data.filters import Filters
+from data.metrics import METRICS
+
+GRAINS: tuple[str, ...] = tuple(g.value for g in TimeGrain)
+TREND_METRICS: tuple[str, ...] = tuple(camel(name) for name in METRICS)
+_METRIC_BY_CAMEL: dict[str, str] = {camel(name): name for name in METRICS}
+
+LIST_SPEC = ArgSpec(paging=True)
+GRAIN_SPEC = ArgSpec(paging=True, choices={"grain": GRAINS}, defaults={"grain": "month"})
+TREND_SPEC = ArgSpec(paging=True, choices={"grain": GRAINS, "metric": TREND_METRICS},
+                     defaults={"grain": "month", "metric": "revenue"})
+PRODUCT_SPEC = ArgSpec(paging=True, text=("search",))
+SUMMARY_SPEC = ArgSpec()
+OPTIONS_SPEC = ArgSpec(filters=False)
 
 
-@blueprint.get("/health")
-def health():  # type: ignore[no-untyped-def]
-    return jsonify({"data": {"status": "ok"}, "error": None, "metadata": {}})
+def _args(spec: ArgSpec) -> ParsedArgs:
+    return parse_args(request.args.to_dict(flat=False), spec)
+
+
+def _rows_response(parsed: ParsedArgs, rows: list[dict[str, Any]], columns: Sequence[str], name: str) -> Response:
+    """One page of a list; ``X-Total-Count`` tells clients how many rows exist before paging."""
+    page = rows[parsed.offset: parsed.offset + parsed.limit]
+    headers = {"X-Total-Count": str(len(rows))}
+    if parsed.fmt == "csv":
+        return csv_response(page, columns, name, headers)
+    return json_response(envelope(page, parsed.filters, len(page)), headers=headers)
+
+
+def _frame_route(spec: ArgSpec, name: str, fetch: Callable[[Filters, ParsedArgs], pl.DataFrame]) -> Response:
+    parsed = _args(spec)
+    assert parsed.filters is not None
+    frame = fetch(parsed.filters, parsed)
+    columns = [camel(c) for c in frame.columns]
+    return _rows_response(parsed, frame_records(frame), columns, name)
+
+
+@api.get("/kpis/summary")
+def kpi_summary() -> Response:
+    """Headline metrics for the period with the previous period of equal length."""
+    parsed = _args(SUMMARY_SPEC)
+    assert parsed.filters is not None
+    data = jsonable(queries.kpis(parsed.filters))
+    rows = [{"metric": name, **values} for name, values in data["metrics"].items()]
+    if parsed.fmt == "csv":
+        return csv_response(rows, ["metric", "value", "previous", "change", "changeUnit"], "summary")
+    return json_response(envelope(data, parsed.filters, len(rows)))
+
+
+@api.get("/kpis/trend")
+def kpi_trend() -> Response:
+    """One metric per period (``metric`` in camelCase, ``grain`` day..year), oldest first."""
+    parsed = _args(TREND_SPEC)
+    assert parsed.filters is not None
+    metric, grain = str(parsed.values["metric"]), str(parsed.values["grain"])
+    frame = queries.trend(parsed.filters, grain)
+    rows = [{"period": r["period"], "metric": metric, "value": r["value"]}
+            for r in frame_records(frame.select("period", pl.col(_METRIC_BY_CAMEL[metric]).alias("value")))]
+    return _rows_response(parsed, rows, ["period", "metric", "value"], f"trend-{metric}-{grain}")
+
+
+@api.get("/kpis/salespeople")
+def kpi_salespeople() -> Response:
+    return _frame_route(LIST_SPEC, "salespeople", lambda f, _: queries.breakdown(f, "salesperson"))
+
+
+@api.get("/kpis/salespeople/product-mix")
+def kpi_salespeople_mix() -> Response:
+    return _frame_route(LIST_SPEC, "salespeople-product-mix",
+                        lambda f, _: queries.matrix(f, "salesperson", "product_line"))
+
+
+@api.get("/kpis/products")
+def kpi_products() -> Response:
+    return _frame_route(PRODUCT_SPEC, "products", lambda f, p: queries.breakdown(
+        f, "item_name", search=p.values["search"], context=("item_group", "product_line")))
+
+
+@api.get("/kpis/product-lines")
+def kpi_product_lines() -> Response:
+    return _frame_route(LIST_SPEC, "product-lines", lambda f, _: queries.breakdown(f, "product_line"))
+
+
+@api.get("/kpis/branches")
+def kpi_branches() -> Response:
+    return _frame_route(LIST_SPEC, "branches", lambda f, _: queries.breakdown(f, "branch"))
+
+
+@api.get("/kpis/branches/trend")
+def kpi_branches_trend() -> Response:
+    return _frame_route(GRAIN_SPEC, "branches-trend",
+                        lambda f, p: queries.dimension_trend(f, "branch", str(p.values["grain"])))
+
+
+@api.get("/kpis/customers")
+def kpi_customers() -> Response:
+    return _frame_route(LIST_SPEC, "customers", lambda f, _: queries.customer_profiles(f))
+
+
+@api.get("/filters/options")
+def filter_options() -> Response:
+    """Values the filter arguments accept, read from the data."""
+    parsed = _args(OPTIONS_SPEC)
+    data = jsonable(queries.filter_options())
+    rows: list[dict[str, Any]] = [
+        {"filter": arg, "value": value}
+        for arg, key in (("branch", "branches"), ("productLine", "productLines"), ("salesperson", "salespeople"))
+        for value in data[key]
+    ]
+    rows += [{"filter": key, "value": data[key]} for key in ("minDate", "maxDate")]
+    if parsed.fmt == "csv":
+        return csv_response(rows, ["filter", "value"], "filter-options")
+    return json_response(envelope(data, None, len(rows)))

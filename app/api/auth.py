@@ -1,0 +1,68 @@
+"""Optional bearer tokens for the figure routes (``/api/kpis/*``, ``/api/filters/*``).
+
+Why optional: on a laptop the API is open; on a shared server ``MAUZO_API_TOKENS`` (comma
+separated) or ``MAUZO_API_TOKENS_FILE`` (one per line, ``#`` comments) closes it. Health and the
+OpenAPI document stay open so load balancers and tools need no secret. Tokens are compared in
+constant time and never logged.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask, current_app, request
+
+PROTECTED_PREFIXES: tuple[str, ...] = ("/api/kpis/", "/api/filters/")
+EXTENSION_KEY = "mauzo_api_tokens"
+
+
+class Unauthorized(Exception):
+    """The request needs a valid bearer token (rendered as a 401 envelope)."""
+
+
+def load_tokens(env: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """Tokens from the environment and the token file. A configured but unreadable file is an
+    error at startup: failing open would silently publish the figures."""
+    env = os.environ if env is None else env
+    tokens = [t.strip() for t in env.get("MAUZO_API_TOKENS", "").split(",")]
+    file_name = env.get("MAUZO_API_TOKENS_FILE", "").strip()
+    if file_name:
+        text = Path(file_name).read_text(encoding="utf-8")
+        tokens.extend(line.strip() for line in text.splitlines() if not line.strip().startswith("#"))
+    return tuple(sorted({t for t in tokens if t}))
+
+
+def init_tokens(server: Flask) -> None:
+    server.extensions[EXTENSION_KEY] = load_tokens()
+
+
+def _bearer(header: str | None) -> str | None:
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return value.strip() or None
+
+
+def token_matches(given: str, tokens: tuple[str, ...]) -> bool:
+    """Constant-time comparison against every token (no early exit reveals which one is close)."""
+    given_bytes = given.encode("utf-8", "surrogateescape")
+    matched = False
+    for token in tokens:
+        matched |= hmac.compare_digest(given_bytes, token.encode("utf-8"))
+    return matched
+
+
+def require_token() -> None:
+    """Blueprint ``before_request`` hook: raise ``Unauthorized`` for protected paths without a
+    valid token when tokens are configured."""
+    tokens: tuple[str, ...] = current_app.extensions.get(EXTENSION_KEY, ())
+    if not tokens or not request.path.startswith(PROTECTED_PREFIXES):
+        return
+    given = _bearer(request.headers.get("Authorization"))
+    if given is None or not token_matches(given, tokens):
+        raise Unauthorized("a valid bearer token is required")
