@@ -1,0 +1,152 @@
+"""Stampede protection: one computation per key, within a process and across processes.
+
+``SingleFlight`` coalesces threads of one process on a key: the first runs, the others wait for its
+result. Across processes a non-blocking ``KeyLocks`` says who computes; the others poll the cache
+(see ``app.cache``). Both cross-process locks free themselves when their holder dies: a Redis lock
+expires after its TTL, and the kernel drops an ``fcntl`` lock with the holder's file descriptors.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass
+class _Flight:
+    done: threading.Event = field(default_factory=threading.Event)
+    result: Any = None
+    error: BaseException | None = None
+
+
+class SingleFlight:
+    """Per-key leader/follower coalescing for the threads of one process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._flights: dict[str, _Flight] = {}
+
+    def run(self, key: str, fn: Callable[[], T], wait: float) -> tuple[T, bool]:
+        """Return (result, led): ``led`` is False when another thread's call produced the result.
+        A follower that waits longer than ``wait`` seconds runs ``fn`` itself."""
+        with self._lock:
+            flight = self._flights.get(key)
+            leader = flight is None
+            if flight is None:
+                flight = self._flights[key] = _Flight()
+        if not leader:
+            if not flight.done.wait(wait):
+                return fn(), True
+            if flight.error is not None:
+                raise flight.error  # the same query would fail the same way; don't run it N times
+            return flight.result, False
+        try:
+            flight.result = fn()
+            return flight.result, True
+        except BaseException as exc:
+            flight.error = exc
+            raise
+        finally:
+            with self._lock:
+                if self._flights.get(key) is flight:
+                    del self._flights[key]
+            flight.done.set()
+
+    def in_flight(self) -> int:
+        return len(self._flights)
+
+
+class KeyLocks(Protocol):
+    """Non-blocking, cross-process mutual exclusion per cache key."""
+
+    def try_acquire(self, key: str) -> object | None:
+        """A handle when acquired, None when someone else holds it; raises when the backend fails."""
+        ...
+
+    def release(self, handle: object) -> None:
+        ...
+
+
+class LocalLocks:
+    """For a process-local cache: ``SingleFlight`` already serializes the process, so always grant."""
+
+    def try_acquire(self, key: str) -> object | None:
+        return key
+
+    def release(self, handle: object) -> None:
+        return None
+
+
+class FileLocks:
+    """``fcntl`` locks on a fixed set of stripe files under ``directory`` (shared by every worker on
+    the host). Striping bounds the number of files and avoids the unlink-while-locked race of one
+    file per key; two keys sharing a stripe merely take turns."""
+
+    def __init__(self, directory: Path, stripes: int = 256) -> None:
+        self.directory = directory
+        self.stripes = stripes
+        directory.mkdir(parents=True, exist_ok=True)
+
+    def path_for(self, key: str) -> Path:
+        stripe = int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big") % self.stripes
+        return self.directory / f"{stripe:03d}.lock"
+
+    def try_acquire(self, key: str) -> object | None:
+        fd = os.open(self.path_for(key), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
+
+    def release(self, handle: object) -> None:
+        assert isinstance(handle, int)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+        finally:
+            os.close(handle)
+
+
+# Delete the lock only if it is still ours: after our TTL ran out another worker may hold it.
+_RELEASE_SCRIPT = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+    return redis.call('del', KEYS[1])
+end
+return 0
+"""
+
+
+class RedisLocks:
+    """``SET name token NX PX ttl`` per key; released by a compare-and-delete script."""
+
+    def __init__(self, client: Any, prefix: str, ttl: float) -> None:
+        self.client = client
+        self.prefix = prefix
+        self.ttl_ms = max(1, int(ttl * 1000))
+        self._release = client.register_script(_RELEASE_SCRIPT)
+
+    def name_for(self, key: str) -> str:
+        return f"{self.prefix}{key}"
+
+    def try_acquire(self, key: str) -> object | None:
+        name, token = self.name_for(key), secrets.token_hex(16)
+        if self.client.set(name, token, nx=True, px=self.ttl_ms):
+            return name, token
+        return None
+
+    def release(self, handle: object) -> None:
+        name, token = handle  # type: ignore[misc]
+        self._release(keys=[name], args=[token])
