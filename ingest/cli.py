@@ -69,6 +69,14 @@ def _serve(args: argparse.Namespace) -> int:
     return 0  # pragma: no cover
 
 
+def _delimiter(value: str) -> str:
+    named = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t", "pipe": "|"}
+    value = named.get(value.lower(), value)
+    if value not in (",", ";", "\t", "|"):
+        raise argparse.ArgumentTypeError("use one of , ; | tab")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mauzo", description="Mauzo sales analytics")
     parser.add_argument("--data-dir", default=None, help="store directory (default $MAUZO_DATA_DIR or ./var)")
@@ -81,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
     ingest.add_argument("--report", type=Path, help="write a JSON report here")
     ingest.add_argument("--encoding", help="CSV encoding (default: detect utf-8 / utf-8-sig / cp1252)")
+    ingest.add_argument("--delimiter", type=_delimiter,
+                        help="CSV delimiter: , ; | or tab (default: detect from the header)")
     ingest.add_argument("--force", action="store_true", help="append even if this file was already ingested")
     ingest.set_defaults(func=_ingest)
 

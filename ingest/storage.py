@@ -9,11 +9,22 @@ import polars as pl
 from data.store import IngestRecord, SnapshotStore
 
 
+class DuplicateFile(Exception):
+    """This file's sha256 is already part of the current data (append without ``force``)."""
+
+    def __init__(self, batch: dict) -> None:
+        super().__init__(f"already ingested as batch {batch.get('batch_id')} ({batch.get('file_name')})")
+        self.batch = batch
+
+
 def to_storage(frame: pl.DataFrame) -> pl.DataFrame:
-    """Canonical KSh floats -> integer cents (rounded half away from zero at the cent)."""
+    """Canonical KSh floats -> integer cents, rounded half away from zero at the cent.
+
+    The intermediate ``round(6)`` removes binary noise first (1.005 * 100 is 100.49999999999999),
+    so a value written with three decimals rounds the way a person would round it."""
     def cents(name: str) -> pl.Expr:
-        value = pl.col(name) * 100.0
-        return (value.abs().round(0) * value.sign()).cast(pl.Int64).alias(f"{name}_cents")
+        value = (pl.col(name) * 100.0).round(6)
+        return value.round(0, mode="half_away_from_zero").cast(pl.Int64).alias(f"{name}_cents")
 
     return frame.select(
         pl.col("sale_date"),
@@ -38,13 +49,21 @@ def commit_lines(
     sha256: str,
     mode: str,
     extra: dict | None = None,
+    refuse_duplicate: bool = False,
 ) -> dict:
-    """Write validated canonical lines as a new snapshot; returns the history entry."""
+    """Write validated canonical lines as a new snapshot; returns the history entry.
+
+    ``refuse_duplicate`` checks the sha256 under the ingest lock, so two concurrent appends of the
+    same file cannot both succeed; it raises ``DuplicateFile`` and nothing is written."""
     if mode not in ("append", "replace"):
         raise ValueError(f"mode must be append or replace, not {mode!r}")
     store = SnapshotStore(data_dir)
     record = IngestRecord(file_name=file_name, sha256=sha256, mode=mode, rows=frame.height, extra=extra or {})
     with store.write(record) as writer:
+        if refuse_duplicate and mode == "append":
+            batch = store.sha_in_current_data(sha256)
+            if batch is not None:
+                raise DuplicateFile(batch)
         writer.append_frame(to_storage(frame))
     manifest = store.manifest()
     assert manifest is not None

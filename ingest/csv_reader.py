@@ -1,0 +1,212 @@
+"""CSV -> all-string Polars frame, plus the file line number where each record starts.
+
+Polars parses quickly but cannot say which file line a row came from, and quoted fields may span
+lines. So the record boundaries are found separately with NumPy: a line feed ends a record only
+when an even number of quote characters precede it (doubled quotes keep the parity). The two
+views are cross-checked (same record count); if they disagree, e.g. on a stray quote in the
+middle of a field, the file is parsed again with Python's ``csv`` module, which is slower but
+yields both the values and the line numbers from one parser.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from ingest.encoding import DecodeFailure, decode
+from ingest.report import MAX_EXAMPLES, Problem
+from ingest.source import ReadError, SourceTable
+
+DELIMITERS = (",", ";", "\t", "|")
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+SNIFF_BYTES = 256 * 1024
+QUOTE = 34
+LF = 10
+
+
+@dataclass(frozen=True)
+class RecordScan:
+    """Per data record (header excluded): its first file line, field count and byte span."""
+
+    first_line: np.ndarray
+    fields: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+
+
+def _count_outside_quotes(text: str, char: str) -> int:
+    count, quoted = 0, False
+    for ch in text:
+        if ch == '"':
+            quoted = not quoted
+        elif ch == char and not quoted:
+            count += 1
+    return count
+
+
+def _split_header(line: str, delimiter: str) -> list[str]:
+    return next(csv.reader([line], delimiter=delimiter, strict=False), [])
+
+
+def _sample_records(text: str, delimiter: str) -> list[list[str]]:
+    rows = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False) if r]
+    return rows[:-1] if len(rows) > 2 else rows  # the last record may be cut off by the sample
+
+
+def sniff_delimiter(sample: str, score: Callable[[list[str]], int] | None = None) -> str | None:
+    """Pick the delimiter from the header line and the first records; None for a single column.
+
+    A delimiter qualifies when it appears in the header and splits every sampled record into as
+    many fields as the header. One qualifier wins; among several, the one whose header names
+    ``score`` recognises best wins; a tie is refused rather than guessed."""
+    header = sample.split("\n", 1)[0]
+    present = [d for d in DELIMITERS if _count_outside_quotes(header, d) > 0]
+    if len(present) <= 1:
+        return present[0] if present else None
+    consistent = []
+    for delim in present:
+        rows = _sample_records(sample, delim)
+        width = len(rows[0])
+        if width > 1 and all(len(r) == width for r in rows):
+            consistent.append(delim)
+    candidates = consistent or present
+    if len(candidates) == 1:
+        return candidates[0]
+    if score is not None:
+        scored = sorted(((score(_split_header(header, d)), d) for d in candidates), reverse=True)
+        if scored[0][0] > scored[1][0]:
+            return scored[0][1]
+    names = " and ".join(DELIMITER_NAMES[d] for d in candidates)
+    raise ReadError(Problem(
+        None, "delimiter",
+        f"cannot tell the delimiter: the header splits cleanly on {names}; "
+        "set delimiter in a mapping file or pass --delimiter",
+    ))
+
+
+def scan_records(body: bytes, delimiter: str, first_line: int) -> RecordScan:
+    """Record boundaries and field counts of ``body`` (header first), vectorized."""
+    arr = np.frombuffer(body, dtype=np.uint8)
+    newlines = np.flatnonzero(arr == LF)
+    quotes = np.flatnonzero(arr == QUOTE)
+    if quotes.size:
+        closing = np.searchsorted(quotes, newlines) % 2 == 0
+        line_index = np.flatnonzero(closing)
+        terminators = newlines[closing]
+    else:
+        line_index = np.arange(newlines.size)
+        terminators = newlines
+    starts = np.concatenate([[0], terminators + 1])
+    ends = np.concatenate([terminators, [arr.size]])
+    lines = np.concatenate([[0], line_index + 1]) + first_line
+    if starts[-1] >= arr.size:  # the file ends with a line feed: no record after it
+        starts, ends, lines = starts[:-1], ends[:-1], lines[:-1]
+    delims = np.flatnonzero(arr == ord(delimiter))
+    if quotes.size:
+        delims = delims[np.searchsorted(quotes, delims) % 2 == 0]
+    owner = np.searchsorted(ends, delims, side="left")
+    fields = np.bincount(owner, minlength=starts.size)[: starts.size] + 1
+    fields[ends == starts] = 0
+    return RecordScan(lines[1:], fields[1:], starts[1:], ends[1:])
+
+
+def _fast_parse(body: bytes, delimiter: str, header: list[str], first_line: int) -> tuple[pl.DataFrame, RecordScan]:
+    frame = pl.read_csv(
+        io.BytesIO(body), separator=delimiter, has_header=True, infer_schema=False,
+        quote_char='"', truncate_ragged_lines=True, raise_if_empty=False,
+    )
+    scan = scan_records(body, delimiter, first_line)
+    if frame.height != scan.first_line.size or frame.width != len(header):
+        raise ValueError("record boundaries disagree")
+    frame.columns = header
+    return frame, scan
+
+
+def _slow_parse(body: bytes, delimiter: str, header: list[str], first_line: int) -> tuple[pl.DataFrame, np.ndarray,
+                                                                                       np.ndarray, list[str]]:
+    """Python's csv module: one parser for values and line numbers (used when the fast path disagrees)."""
+    csv.field_size_limit(1 << 30)
+    reader = csv.reader(io.StringIO(body.decode("utf-8"), newline=""), delimiter=delimiter, strict=False)
+    next(reader, None)
+    width = len(header)
+    columns: list[list[str | None]] = [[] for _ in header]
+    lines, fields, raw = [], [], []
+    consumed = reader.line_num
+    for record in reader:
+        lines.append(first_line + consumed)
+        consumed = reader.line_num
+        fields.append(len(record) if record else 0)
+        raw.append(delimiter.join(record))
+        padded = (record + [None] * width)[:width] if record else [None] * width
+        for column, value in zip(columns, padded, strict=True):
+            column.append(value)
+    frame = pl.DataFrame({f"c{i}": pl.Series(col, dtype=pl.String) for i, col in enumerate(columns)})
+    frame.columns = header
+    return frame, np.array(lines, dtype=np.int64), np.array(fields, dtype=np.int64), raw
+
+
+def _ragged_problem(bad: np.ndarray, lines: np.ndarray, fields: np.ndarray, raw: Callable[[int], str],
+                    width: int) -> Problem | None:
+    if not bad.size:
+        return None
+    examples = [(int(lines[i]), f"{fields[i]} fields: {raw(int(i))[:80]}") for i in bad[:MAX_EXAMPLES]]
+    return Problem(None, "field_count", f"rows with a different number of fields than the header ({width})",
+                   int(bad.size), examples)
+
+
+def read_csv_bytes(data: bytes, *, encoding: str | None = None, delimiter: str | None = None,
+                   score: Callable[[list[str]], int] | None = None) -> SourceTable:
+    """Parse CSV bytes. ``delimiter`` None means sniff; ``score`` ranks candidate headers."""
+    if not data.strip():
+        raise ReadError(Problem(None, "empty_file", "the file is empty", 0))
+    try:
+        text = decode(data, encoding)
+    except DecodeFailure as exc:
+        raise ReadError(Problem(None, "encoding", f"{exc}; pass --encoding (e.g. cp1252)", 0)) from None
+    body = text.data
+    stripped = body.lstrip(b"\n")
+    if not stripped.strip():
+        raise ReadError(Problem(None, "empty_file", "the file holds only blank lines", 0))
+    first_line = 1 + (len(body) - len(stripped))
+    body = stripped
+    sample = body[:SNIFF_BYTES].decode("utf-8", errors="ignore")
+    header_text = sample.split("\n", 1)[0]
+    forced = delimiter is not None
+    delim = delimiter if forced else sniff_delimiter(sample, score) or ","
+    header = [h.strip() for h in _split_header(header_text, delim)]
+    notes = [f"encoding {text.encoding}" + (" (detected)" if text.detected else ""),
+             f"delimiter {DELIMITER_NAMES.get(delim, repr(delim))}" + ("" if forced else " (detected)")]
+    if len(header) == 1:
+        others = [d for d in DELIMITERS if d != delim and _count_outside_quotes(header_text, d) > 0]
+        if others:
+            shown = DELIMITER_NAMES.get(others[0], others[0])
+            raise ReadError(Problem(
+                None, "delimiter",
+                f"wrong delimiter? the file was read as {DELIMITER_NAMES.get(delim, repr(delim))}-separated but "
+                f"the header looks `{others[0]}`-separated ({shown}): {header_text[:100]!r}", 0))
+    duplicates = sorted({h for h in header if header.count(h) > 1})
+    if duplicates:
+        raise ReadError(Problem(None, "duplicate_header", f"duplicate column names in the header: {duplicates}", 0))
+    try:
+        frame, scan = _fast_parse(body, delim, header, first_line)
+        lines, fields = scan.first_line, scan.fields
+        raw = lambda i: body[scan.starts[i]:scan.ends[i]].decode("utf-8", errors="replace")  # noqa: E731
+    except (pl.exceptions.PolarsError, ValueError):
+        frame, lines, fields, raw_rows = _slow_parse(body, delim, header, first_line)
+        raw = raw_rows.__getitem__
+        notes.append("parsed with the careful CSV reader (stray quotes or ragged rows)")
+    table = SourceTable(frame, pl.Series("line", lines, dtype=pl.Int64), "csv", "line", text.encoding, delim,
+                        notes=notes)
+    blank = table.frame.select(
+        pl.all_horizontal([pl.col(c).str.strip_chars().fill_null("") == "" for c in header]).alias("b")
+    )["b"].to_numpy()
+    bad = np.flatnonzero((fields != len(header)) & ~blank)
+    ragged = _ragged_problem(bad, lines, fields, raw, len(header))
+    if ragged:
+        table.problems.append(ragged)
+    return table

@@ -1,0 +1,205 @@
+"""Source strings -> typed canonical columns, recording every value that cannot be read.
+
+Everything is vectorized Polars. A value that fails to parse becomes null in the typed frame and
+a ``Problem`` (column, check, count, first lines with the raw text); its row is kept out of the
+later schema checks so one bad cell is reported once, not again as "null not allowed".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from data.schema import UNASSIGNED
+from ingest.headers import GROSS_PROFIT
+from ingest.mapping import Mapping
+from ingest.report import Problem, problem_from_mask
+from ingest.schema import CANONICAL_COLUMNS, CANONICAL_SCHEMA, REQUIRED_COLUMNS
+
+OPTIONAL_TEXT = ("item_group", "item_name", "salesperson", "customer")
+REQUIRED_TEXT = ("branch", "product_line")
+MONEY = ("revenue", "cost", GROSS_PROFIT)
+AUTO_DATE_FORMATS = (
+    "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S%.f",
+    "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S",
+    "%d-%b-%Y", "%d %b %Y", "%d-%b-%y", "%m/%d/%Y",
+)
+EXCEL_NATIVE_DATE = "%Y-%m-%d %H:%M:%S"  # how a real date cell reads as text
+_CURRENCY = r"(?i)(kshs|ksh|kes)\.?"
+_SPACES = r"[\s\u00a0\u202f]"
+
+
+@dataclass
+class Parsed:
+    frame: pl.DataFrame  # CANONICAL_SCHEMA; null where a value failed to parse
+    raw: pl.DataFrame  # the text each canonical value came from, for reports
+    bad: pl.Series  # rows with at least one parse problem
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def missing_columns(available: set[str]) -> list[Problem]:
+    """Required columns the file (plus mapping constants) does not provide at all."""
+    problems = [
+        Problem(name, "missing_column", "required column is missing (map it, or add it to the file)", 0)
+        for name in REQUIRED_COLUMNS if name not in available
+    ]
+    if "cost" not in available and GROSS_PROFIT not in available:
+        problems.append(Problem(
+            "cost", "missing_column",
+            "no cost or gross profit column; map one (or set [constants] cost = 0 if there is truly no cost data)",
+            0))
+    return problems
+
+
+def _number_pattern(decimal: str, thousands: str) -> str:
+    d = re.escape(decimal)
+    exponent = r"([eE][+-]?[0-9]+)?"
+    if thousands in ("", " "):
+        body = r"[0-9]+"
+    else:
+        body = rf"([0-9]{{1,3}}({re.escape(thousands)}[0-9]{{3}})+|[0-9]+)"
+    return rf"^[+-]?({body}({d}[0-9]*)?|{d}[0-9]+){exponent}$"
+
+
+def parse_numbers(text: pl.Series, decimal: str, thousands: str) -> pl.Series:
+    """``"KSh 1,234.50"``, ``"(1,234.50)"``, ``"-1.234,5"`` (with a decimal comma) -> Float64.
+
+    Thousands separators must group by three, so with the default rules ``"1,5"`` is an error
+    (probably a decimal comma) rather than fifteen."""
+    if text.dtype.is_numeric():
+        return text.cast(pl.Float64)
+    cleaned = (
+        text.cast(pl.String)
+        .str.replace_all(_CURRENCY, "")
+        .str.replace_all(_SPACES, "")
+        .str.replace(r"^\((.*)\)$", "-${1}")
+        .str.replace(r"^([+-]?)[+-]?", "${1}")
+    )
+    valid = cleaned.str.contains(_number_pattern(decimal, thousands))
+    if thousands not in ("", " "):
+        cleaned = cleaned.str.replace_all(thousands, "", literal=True)
+    if decimal != ".":
+        cleaned = cleaned.str.replace_all(decimal, ".", literal=True)
+    values = cleaned.cast(pl.Float64, strict=False)
+    return pl.select(pl.when(pl.lit(valid)).then(pl.lit(values)).otherwise(None)).to_series().alias(text.name)
+
+
+def _strptime(text: pl.Series, fmt: str) -> pl.Series:
+    if "%H" in fmt:
+        return text.str.strptime(pl.Datetime, fmt, strict=False).dt.date()
+    return text.str.strptime(pl.Date, fmt, strict=False)
+
+
+def _plausible(dates: pl.Series) -> int:
+    return int(dates.dt.year().is_between(1900, 2200).sum())
+
+
+def parse_dates(text: pl.Series, fmt: str | None, kind: str) -> tuple[pl.Series, str]:
+    """Parse with the mapping's format, or pick the format that reads the most values (day-first
+    formats are tried before month-first, as dates are written in Kenya)."""
+    if text.dtype == pl.Date:
+        return text, "native date"
+    if isinstance(text.dtype, pl.Datetime):
+        return text.dt.date(), "native timestamp"
+    text = text.cast(pl.String).str.strip_chars()
+    if fmt:
+        dates = _strptime(text, fmt)
+        if kind == "xlsx":
+            dates = dates.fill_null(_strptime(text, EXCEL_NATIVE_DATE))
+        return dates, fmt
+    best, best_fmt, best_count = None, AUTO_DATE_FORMATS[0], -1
+    for candidate in AUTO_DATE_FORMATS:
+        dates = _strptime(text, candidate)
+        count = _plausible(dates)
+        if count > best_count:
+            best, best_fmt, best_count = dates, candidate, count
+        if count == text.len() - text.null_count():
+            break
+    assert best is not None
+    return best, best_fmt
+
+
+def _decimal_hint(failing: pl.Series, mapping: Mapping) -> str:
+    """Point at the likely cause when failing values look like ``12,5`` (a decimal comma)."""
+    if mapping.decimal == "," or failing.is_empty():
+        return ""
+    if failing.str.strip_chars().str.contains(r"^[+-]?[0-9]+,[0-9]{1,2}$").any():
+        return ' (decimal comma? set decimal = "," in a mapping file)'
+    return ""
+
+
+def _blank(values: pl.Series) -> pl.Series:
+    return values.cast(pl.String).str.strip_chars().fill_null("") == ""
+
+
+def parse_frame(raw: pl.DataFrame, lines: pl.Series, mapping: Mapping, kind: str, unit: str) -> Parsed:
+    """Parse every canonical column present in ``raw`` (canonical names, source values)."""
+    problems: list[Problem] = []
+    notes: list[str] = []
+    bad = pl.Series("bad", [False] * raw.height, dtype=pl.Boolean)
+    columns: dict[str, pl.Series] = {}
+    text_raw = {c: raw[c].cast(pl.String) for c in raw.columns}
+
+    def fail(column: str, check: str, message: str, mask: pl.Series) -> None:
+        nonlocal bad
+        problem = problem_from_mask(column, check, message, mask, lines, text_raw[column], unit)
+        if problem:
+            problems.append(problem)
+            bad = bad | mask
+
+    def require_values(column: str) -> pl.Series:
+        empty = _blank(raw[column])
+        fail(column, "missing_value", "required value is empty", empty)
+        return empty
+
+    empty = require_values("sale_date")
+    dates, used = parse_dates(raw["sale_date"], mapping.date_format, kind)
+    notes.append(f"date format {used}")
+    hint = f" (expected {mapping.date_format})" if mapping.date_format else ""
+    fail("sale_date", "date_format", f"not a date{hint}", dates.is_null() & ~empty)
+    columns["sale_date"] = dates
+
+    thousands = mapping.thousands_separator
+    for column in ("quantity", "revenue", "cost", GROSS_PROFIT):
+        if column not in raw.columns:
+            continue
+        empty = require_values(column)
+        values = parse_numbers(raw[column], mapping.decimal, thousands)
+        failing = values.is_null() & ~empty
+        fail(column, "number_format", f"not a number{_decimal_hint(text_raw[column].filter(failing), mapping)}",
+             failing)
+        columns[column] = values
+
+    if "cost" not in columns:
+        columns["cost"] = (columns["revenue"] - columns[GROSS_PROFIT]).alias("cost")
+        notes.append("cost derived as revenue - gross profit")
+    elif GROSS_PROFIT in columns:
+        notes.append("gross profit column ignored: the file has cost")
+
+    for column in REQUIRED_TEXT:
+        require_values(column)
+        columns[column] = raw[column].cast(pl.String).str.strip_chars()
+    absent = [c for c in OPTIONAL_TEXT if c not in raw.columns]
+    if absent:
+        notes.append(f"no column for {', '.join(absent)}: every line is {UNASSIGNED}")
+    for column in OPTIONAL_TEXT:
+        if column in raw.columns:
+            values = raw[column].cast(pl.String).str.strip_chars()
+            columns[column] = pl.select(pl.when(pl.lit(_blank(values))).then(pl.lit(UNASSIGNED))
+                                        .otherwise(pl.lit(values))).to_series()
+        else:
+            columns[column] = pl.Series(column, [UNASSIGNED] * raw.height, dtype=pl.String)
+    if "invoice_id" in raw.columns:
+        ids = raw["invoice_id"].cast(pl.String).str.strip_chars()
+        columns["invoice_id"] = pl.select(pl.when(pl.lit(_blank(ids))).then(None).otherwise(pl.lit(ids))).to_series()
+    else:
+        columns["invoice_id"] = pl.Series("invoice_id", [None] * raw.height, dtype=pl.String)
+
+    frame = pl.DataFrame({name: columns[name].alias(name).cast(CANONICAL_SCHEMA[name]) for name in CANONICAL_COLUMNS})
+    if "cost" not in text_raw and GROSS_PROFIT in text_raw:
+        text_raw["cost"] = text_raw[GROSS_PROFIT].alias("cost")
+    raw_frame = pl.DataFrame([text_raw[c].alias(c) for c in text_raw])
+    return Parsed(frame, raw_frame, bad, problems, notes)
