@@ -13,7 +13,7 @@ from dash import Dash
 
 from app.config import REPO_ROOT, Settings
 
-PAGE_MODULES: tuple[str, ...] = ("pages.overview",)
+PAGE_MODULES: tuple[str, ...] = ("pages.overview", "pages.diagnostics")
 
 
 def _engine_for(settings: Settings):  # type: ignore[no-untyped-def]
