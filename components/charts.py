@@ -57,10 +57,15 @@ def ranked_bars(frame: pl.DataFrame, label_col: str, title: str, subtitle: str, 
     ]
     fig = go.Figure(go.Bar(
         x=values, y=labels, orientation="h", marker_color=bar_colors,
-        text=[f"{ksh(v)} · {pct(m)}" for v, m in zip(values, margins, strict=True)], textposition="auto",
+        text=[f"{ksh(v)} · {pct(m)}" for v, m in zip(values, margins, strict=True)],
+        textposition="outside", cliponaxis=False, textfont={"size": 11},
         customdata=[[label] for label in labels],
         hovertemplate="%{y}<br>KSh %{x:,.0f}<extra></extra>",
     ))
     fig.update_yaxes(autorange="reversed")
     money_ticks(fig, "x")
+    low = min([0.0, *[v or 0 for v in values]])
+    high = max([0.0, *[v or 0 for v in values]])
+    # Room on the right for the outside labels, so they are never clipped.
+    fig.update_xaxes(range=[low * 1.1, high * 1.7 if high > 0 else 1], nticks=4)
     return base_layout(fig, title, subtitle, height=80 + 42 * max(1, len(labels)))

@@ -1,0 +1,79 @@
+"""The SQL compiler: golden SQL per dialect, bound parameters, whitelists."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from data.engines.base import TimeGrain
+from data.engines.duckdb_dialect import DUCKDB_DIALECT
+from data.errors import InvalidFilter
+from data.filters import Filters
+from data.sql import QuerySpec, compile_query
+
+
+def test_values_are_bound_and_in_lists_expand_one_placeholder_each():
+    spec = QuerySpec("t", Filters.create(start="2025-01-01", end="2025-01-31", branches=["A'B", "C"]),
+                     dimensions=("branch",), aggregates=("revenue_cents",))
+    query = compile_query(spec, DUCKDB_DIALECT)
+    assert query.sql == (
+        "SELECT branch, SUM(revenue_cents) AS revenue_cents FROM sales "
+        "WHERE sale_date >= ? AND sale_date <= ? AND branch IN (?, ?) GROUP BY branch ORDER BY branch ASC"
+    )
+    assert query.params == (dt.date(2025, 1, 1), dt.date(2025, 1, 31), "A'B", "C")
+    assert "A'B" not in query.sql
+
+
+def test_empty_selection_adds_no_condition():
+    query = compile_query(QuerySpec("t", Filters.create(branches=[]), aggregates=("lines",)), DUCKDB_DIALECT)
+    assert query.sql == "SELECT COUNT(*) AS lines FROM sales" and query.params == ()
+
+
+@pytest.mark.parametrize(
+    ("grain", "expected"),
+    [
+        (TimeGrain.DAY, "sale_date AS period"),
+        (TimeGrain.WEEK, "CAST(date_trunc('week', sale_date) AS DATE) AS period"),
+        (TimeGrain.MONTH, "CAST(date_trunc('month', sale_date) AS DATE) AS period"),
+        (TimeGrain.QUARTER, "CAST(date_trunc('quarter', sale_date) AS DATE) AS period"),
+        (TimeGrain.YEAR, "CAST(date_trunc('year', sale_date) AS DATE) AS period"),
+    ],
+)
+def test_time_buckets_come_from_the_dialect(grain, expected):
+    query = compile_query(QuerySpec("t", grain=grain, aggregates=("lines",)), DUCKDB_DIALECT)
+    assert query.sql.startswith(f"SELECT {expected}, COUNT(*) AS lines FROM sales GROUP BY period")
+
+
+def test_limit_and_offset_are_parameters():
+    spec = QuerySpec("t", dimensions=("customer",), aggregates=("gross_profit_cents",),
+                     order_by=(("gross_profit_cents", True),), limit=10, offset=20)
+    query = compile_query(spec, DUCKDB_DIALECT)
+    assert query.sql.endswith("ORDER BY gross_profit_cents DESC, customer ASC LIMIT ? OFFSET ?")
+    assert query.params == (10, 20)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        QuerySpec("t", dimensions=("branch; DROP TABLE sales",)),
+        QuerySpec("t", aggregates=("SUM(1)",)),
+        QuerySpec("t", dimensions=("branch",), order_by=(("1; --", False),)),
+        QuerySpec("t", contains=(("nonsense", "x"),)),
+        QuerySpec("t", limit=0),
+    ],
+)
+def test_anything_off_the_whitelists_is_refused(spec):
+    with pytest.raises(InvalidFilter):
+        compile_query(spec, DUCKDB_DIALECT)
+
+
+def test_contains_search_is_bound():
+    query = compile_query(QuerySpec("t", dimensions=("customer",), aggregates=("lines",),
+                                    contains=(("customer", "%'x"),)), DUCKDB_DIALECT)
+    assert "contains(lower(customer), lower(?))" in query.sql and query.params == ("%'x",)
+
+
+def test_unknown_grain_raises_not_silently_falls_back():
+    with pytest.raises(NotImplementedError):
+        DUCKDB_DIALECT.bucket("fortnight")
