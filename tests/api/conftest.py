@@ -38,7 +38,7 @@ def http() -> Iterator[requests.Session]:
 @pytest.fixture(scope="session")
 def live_log(live_url: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shared live server's log (``live_url`` writes it under a ``live*`` temp dir)."""
-    (log,) = tmp_path_factory.getbasetemp().glob("live*/server.log")
+    (log,) = tmp_path_factory.getbasetemp().glob("live[0-9]*/server.log")
     return log
 
 
