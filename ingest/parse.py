@@ -76,7 +76,6 @@ def parse_numbers(text: pl.Series, decimal: str, thousands: str) -> pl.Series:
         .str.replace_all(_CURRENCY, "")
         .str.replace_all(_SPACES, "")
         .str.replace(r"^\((.*)\)$", "-${1}")
-        .str.replace(r"^([+-]?)[+-]?", "${1}")
     )
     valid = cleaned.str.contains(_number_pattern(decimal, thousands))
     if thousands not in ("", " "):

@@ -69,7 +69,7 @@ def problem_from_mask(
     if count == 0:
         return None
     picked = pl.DataFrame({"line": lines, "raw": raw}).filter(failing).head(MAX_EXAMPLES)
-    examples = [(int(line), value) for line, value in picked.iter_rows()]
+    examples = [(int(line), "" if value is None else value) for line, value in picked.iter_rows()]
     return Problem(column, check, message, count, examples, unit)
 
 

@@ -15,7 +15,7 @@ def apply_row_filters(table: SourceTable, mapping: Mapping) -> tuple[int, list[P
     """Drop rows whose filter column value is not listed (e.g. only ``Won`` deals); returns how
     many rows were dropped."""
     problems: list[Problem] = []
-    keep = pl.Series("keep", [True] * table.frame.height)
+    keep = pl.Series("keep", [True] * table.frame.height, dtype=pl.Boolean)
     for column, values in mapping.filters.items():
         if column not in table.frame.columns:
             problems.append(Problem(None, "mapping_column_missing",
