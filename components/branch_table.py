@@ -1,0 +1,50 @@
+"""The branch comparison table: exact KSh figures with growth coloured green/red.
+
+Built on the shared ``components.grid`` so formats match every other table; adds the signed
+growth and percentage-point columns the comparison needs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_ag_grid as dag
+import polars as pl
+
+from components.grid import data_grid, money_column, pct_column, text_column
+
+SIGNED_PCT_JS = "params.value == null ? '—' : d3.format('+.1f')(params.value) + '%'"
+PP_JS = "params.value == null ? '—' : d3.format('+.1f')(params.value) + ' pp'"
+GROWTH_STYLE = {
+    "styleConditions": [
+        {"condition": "params.value > 0", "style": {"color": "var(--bs-success)", "fontWeight": 600}},
+        {"condition": "params.value < 0", "style": {"color": "var(--bs-danger)", "fontWeight": 600}},
+    ],
+}
+
+
+def growth_column(field: str, header: str, points: bool = False, **extra: Any) -> dict[str, Any]:
+    """A signed change (``+12.3%`` or ``-0.8 pp``), green when up and red when down."""
+    return pct_column(field, header, minWidth=100, valueFormatter={"function": PP_JS if points else SIGNED_PCT_JS},
+                      cellStyle=GROWTH_STYLE, **extra)
+
+
+COMPARISON_COLUMNS: list[dict[str, Any]] = [
+    text_column("branch", "Branch", pinned=True, minWidth=110),
+    money_column("revenue", "Revenue", minWidth=130),
+    growth_column("revenue_growth_pct", "Revenue growth"),
+    money_column("gross_profit", "Gross profit", minWidth=130),
+    growth_column("gp_growth_pct", "GP growth"),
+    pct_column("margin_pct", "GP margin"),
+    growth_column("margin_change_pp", "Margin change", points=True),
+    pct_column("gross_profit_share_pct", "Share of GP"),
+]
+ROW_PX, HEADER_PX = 37, 64
+
+
+def comparison_grid(grid_id: str, frame: pl.DataFrame) -> dag.AgGrid:
+    """Every branch in GP order; tall enough that no row needs an inner scroll. Money columns
+    keep room for ``KSh 86,695,123`` (the grid scrolls sideways inside its card when narrow).
+    Transactions and average transaction value are in the CSV/Excel download and the trend."""
+    return data_grid(grid_id, frame.sort("gp_rank"), COMPARISON_COLUMNS,
+                     height=HEADER_PX + ROW_PX * max(1, frame.height) + 8)
