@@ -48,14 +48,16 @@ def test_filter_change_updates_kpis_url_and_survives_reload(page, live_url):
     before = _kpi(page, "revenue")
     select_dropdown(page, "filter-branch", "Mombasa")
     page.wait_for_function("() => location.search.includes('branch=Mombasa')")
-    page.wait_for_function("v => document.getElementById('kpi-revenue').innerText !== v", arg=before)
+    wait_for_kpi_change(page, before)
     after = _kpi(page, "revenue")
     assert after != before
     query = parse_qs(urlparse(page.url).query)
     assert query["branch"] == ["Mombasa"] and query["startDate"] == ["2025-01-01"]
     page.reload()
     wait_for_sections(page, *SECTIONS)
-    assert _kpi(page, "revenue") == after
+    page.wait_for_function(
+        "v => { const el = document.getElementById('kpi-revenue'); return el && el.innerText === v; }", arg=after
+    )
     assert "branch Mombasa" in page.inner_text("#filter-summary")
     page.click("#filter-reset")
     page.wait_for_function("() => location.search === ''")
@@ -70,10 +72,12 @@ def test_cross_filter_click_narrows_and_undo_restores(page, live_url):
     bar.click(force=True)
     page.wait_for_function("() => location.search.includes('branch=')")
     page.wait_for_selector("#xfilter-chip .mauzo-xfilter-undo", state="visible")
-    page.wait_for_function("v => document.getElementById('kpi-revenue').innerText !== v", arg=before)
+    wait_for_kpi_change(page, before)
     page.click("#xfilter-undo-btn")
     page.wait_for_function("() => !location.search.includes('branch=')")
-    page.wait_for_function("v => document.getElementById('kpi-revenue').innerText === v", arg=before)
+    page.wait_for_function(
+        "v => { const el = document.getElementById('kpi-revenue'); return el && el.innerText === v; }", arg=before
+    )
 
 
 def test_csv_download_has_every_row(page, live_url, demo_store):
