@@ -107,7 +107,7 @@ def scan_records(body: bytes, delimiter: str, first_line: int) -> RecordScan:
     if starts[-1] >= arr.size:  # the file ends with a line feed: no record after it
         starts, ends, lines = starts[:-1], ends[:-1], lines[:-1]
     delims = np.flatnonzero(arr == ord(delimiter))
-    if quotes.size:
+    if quotes.size:  # a delimiter preceded by an odd number of quotes is inside a quoted field
         delims = delims[np.searchsorted(quotes, delims) % 2 == 0]
     owner = np.searchsorted(ends, delims, side="left")
     fields = np.bincount(owner, minlength=starts.size)[: starts.size] + 1
@@ -209,4 +209,8 @@ def read_csv_bytes(data: bytes, *, encoding: str | None = None, delimiter: str |
     ragged = _ragged_problem(bad, lines, fields, raw, len(header))
     if ragged:
         table.problems.append(ragged)
+    if blank.any():
+        keep = pl.Series(~blank)
+        table.frame, table.lines = table.frame.filter(keep), table.lines.filter(keep)
+        table.blank_rows = int(blank.sum())
     return table

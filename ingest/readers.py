@@ -69,10 +69,7 @@ def read_source(
     """Read any supported file; blank rows are dropped (they still count for line numbers)."""
     kind = file_kind(path)
     if kind == "csv":
-        table = read_csv_bytes(data if data is not None else path.read_bytes(), encoding=encoding,
-                               delimiter=delimiter, score=score)
-    elif kind == "xlsx":
-        table = read_excel(path, sheet)
-    else:
-        table = read_parquet(path)
+        return read_csv_bytes(data if data is not None else path.read_bytes(), encoding=encoding,
+                              delimiter=delimiter, score=score)  # drops blank rows itself
+    table = read_excel(path, sheet) if kind == "xlsx" else read_parquet(path)
     return table.drop_blank_rows()

@@ -10,7 +10,7 @@ from ingest.source import ReadError
 
 
 def read(data: bytes, **kwargs):
-    return read_csv_bytes(data, **kwargs).drop_blank_rows()
+    return read_csv_bytes(data, **kwargs)
 
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])

@@ -1,0 +1,112 @@
+"""The snapshot store: atomic commits, history, and a data version that moves only on success."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import duckdb
+import polars as pl
+import pytest
+
+from data.store import MANIFEST, SNAPSHOT_DIR, IngestRecord, SnapshotStore
+from ingest.storage import DuplicateFile, commit_lines, to_storage
+
+
+def _lines(n: int, day: dt.date = dt.date(2024, 5, 1), revenue: float = 100.0) -> pl.DataFrame:
+    return pl.DataFrame({
+        "sale_date": [day] * n,
+        "invoice_id": [f"INV-{i}" for i in range(n)],
+        "branch": ["Nairobi"] * n,
+        "product_line": ["Cement"] * n,
+        "item_group": ["Bags"] * n,
+        "item_name": ["Bamburi 50kg"] * n,
+        "salesperson": ["Jane"] * n,
+        "customer": ["Acme"] * n,
+        "quantity": [1.0] * n,
+        "revenue": [revenue] * n,
+        "cost": [revenue * 0.8] * n,
+    })
+
+
+def _rows(store: SnapshotStore) -> int:
+    manifest = store.manifest()
+    con = duckdb.connect(str(store.snapshot_path(manifest)), read_only=True)
+    try:
+        return con.sql("SELECT count(*) FROM sales").fetchall()[0][0]
+    finally:
+        con.close()
+
+
+def test_every_successful_commit_changes_the_version_and_records_history(tmp_path):
+    store = SnapshotStore(tmp_path)
+    assert store.manifest() is None and store.is_empty()
+    versions = []
+    for index, mode in enumerate(["replace", "append", "append", "replace"]):
+        entry = commit_lines(_lines(index + 1), data_dir=tmp_path, file_name=f"f{index}.csv", sha256=f"s{index}",
+                             mode=mode)
+        versions.append(entry["data_version"])
+        assert store.manifest().version == entry["data_version"]
+    assert len(set(versions)) == 4
+    manifest = store.manifest()
+    assert [h["file_name"] for h in manifest.history] == ["f3.csv", "f2.csv", "f1.csv", "f0.csv"]
+    assert [h["mode"] for h in manifest.history] == ["replace", "append", "append", "replace"]
+    assert [h["total_rows"] for h in manifest.history] == [4, 6, 3, 1]
+    assert all(h["ingested_at"] and h["sha256"] for h in manifest.history)
+    assert [b["sha256"] for b in manifest.batches] == ["s3"]  # a replace drops earlier batches
+    assert manifest.rows == _rows(store) == 4
+
+
+def test_failure_inside_the_write_leaves_version_rows_and_files(tmp_path):
+    store = SnapshotStore(tmp_path)
+    commit_lines(_lines(3), data_dir=tmp_path, file_name="a", sha256="a", mode="replace")
+    before_manifest = (tmp_path / MANIFEST).read_bytes()
+    before_files = sorted(p.name for p in (tmp_path / SNAPSHOT_DIR).iterdir())
+    with pytest.raises(RuntimeError, match="boom"):
+        with store.write(IngestRecord(file_name="b", sha256="b", mode="append")) as writer:
+            writer.append_frame(to_storage(_lines(5)))
+            raise RuntimeError("boom")
+    assert (tmp_path / MANIFEST).read_bytes() == before_manifest
+    assert sorted(p.name for p in (tmp_path / SNAPSHOT_DIR).iterdir()) == before_files
+    assert _rows(store) == 3
+
+
+def test_duplicate_refused_under_the_lock_and_nothing_written(tmp_path):
+    commit_lines(_lines(2), data_dir=tmp_path, file_name="a", sha256="same", mode="replace")
+    before = (tmp_path / MANIFEST).read_bytes()
+    with pytest.raises(DuplicateFile, match="batch 1"):
+        commit_lines(_lines(2), data_dir=tmp_path, file_name="a", sha256="same", mode="append",
+                     refuse_duplicate=True)
+    assert (tmp_path / MANIFEST).read_bytes() == before
+    commit_lines(_lines(2), data_dir=tmp_path, file_name="a", sha256="same", mode="replace", refuse_duplicate=True)
+    assert SnapshotStore(tmp_path).manifest().rows == 2
+
+
+def test_reader_holding_an_old_snapshot_keeps_reading_it(tmp_path):
+    store = SnapshotStore(tmp_path)
+    commit_lines(_lines(2), data_dir=tmp_path, file_name="a", sha256="a", mode="replace")
+    old = duckdb.connect(str(store.snapshot_path(store.manifest())), read_only=True)
+    try:
+        for index in range(5):  # more commits than KEEP_SNAPSHOTS: the old file gets unlinked
+            commit_lines(_lines(7), data_dir=tmp_path, file_name=f"n{index}", sha256=f"n{index}", mode="replace")
+        assert old.sql("SELECT count(*) FROM sales").fetchall()[0][0] == 2
+    finally:
+        old.close()
+    assert _rows(store) == 7
+    assert len(list((tmp_path / SNAPSHOT_DIR).glob("*.duckdb"))) <= 3
+
+
+def test_manifest_is_valid_json_naming_an_existing_snapshot(tmp_path):
+    commit_lines(_lines(1), data_dir=tmp_path, file_name="a", sha256="a", mode="replace")
+    raw = json.loads((tmp_path / MANIFEST).read_text(encoding="utf-8"))
+    assert (tmp_path / raw["snapshot"]).is_file()
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+@pytest.mark.parametrize(
+    ("value", "cents"),
+    [(1.005, 101), (0.285, 29), (-0.285, -29), (0.025, 3), (-0.015, -2), (12.34, 1234), (-850.0, -85000),
+     (1234567.89, 123456789)],
+)
+def test_cents_round_half_away_from_zero(value, cents):
+    assert to_storage(_lines(1, revenue=value))["revenue_cents"][0] == cents
