@@ -31,8 +31,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000, help="demo lines in the store")
-    parser.add_argument("--repeats", type=int, default=7, help="timed runs per uncached measurement")
-    parser.add_argument("--cached-repeats", type=int, default=25, help="timed runs per cached measurement")
+    parser.add_argument("--rounds", type=int, default=9, help="interleaved measurement rounds (medians)")
     parser.add_argument("--skip-http", action="store_true", help="data layer only (no gunicorn)")
     args = parser.parse_args(argv)
 
@@ -47,10 +46,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"store: {args.rows:,} demo lines in {time.perf_counter() - started:.1f} s", file=sys.stderr)
         redis = RedisServer(tmp / "redis", free_port()).start()
         try:
-            pages = bench_pages(store, redis.url, args.repeats, args.cached_repeats)
-            redis.client().flushall()
-            endpoints = [] if args.skip_http else bench_endpoints(
-                store, redis.url, args.repeats, args.cached_repeats, tmp)
+            pages = bench_pages(store, redis.url, args.rounds)
+            client = redis.client()
+            client.flushall()
+            endpoints = [] if args.skip_http else bench_endpoints(store, redis.url, client.flushall, args.rounds, tmp)
         finally:
             redis.kill()
 
@@ -58,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     host = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
     text = "\n\n".join([
         f"# Cache benchmark, {args.rows:,} demo lines, {stamp} ({host})",
-        f"Medians in ms (uncached: {args.repeats} runs after a warm-up; cached: {args.cached_repeats} runs).",
+        f"Medians in ms of {args.rounds} interleaved rounds (uncached, miss+fill, hit), after a warm-up.",
         table(pages, PAGE_COLUMNS),
         table(endpoints, ENDPOINT_COLUMNS) if endpoints else "(REST endpoints skipped)",
     ])

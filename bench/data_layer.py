@@ -1,7 +1,12 @@
-"""Per page: its data-layer calls uncached vs served from each shared cache, in this process."""
+"""Per page: its data-layer calls uncached vs served from each shared cache, in this process.
+
+Measured in interleaved rounds (uncached, then each backend's miss+fill and hit) so that load from
+anything else on the host lands on every column alike.
+"""
 
 from __future__ import annotations
 
+import statistics
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -11,10 +16,12 @@ from flask import Flask
 from app.cache import ResultCache, init_cache
 from app.config import Settings
 from bench.pages import PAGES
-from bench.timing import median_ms, once_ms, ratio
+from bench.timing import once_ms, ratio
 from data import service
 from data.engines.duckdb_engine import DuckDBEngine
 from data.filters import Filters
+
+KINDS = ("redis", "filesystem")
 
 
 def _cache(kind: str, store: Path, redis_url: str) -> ResultCache:
@@ -24,28 +31,31 @@ def _cache(kind: str, store: Path, redis_url: str) -> ResultCache:
     return cache
 
 
-def bench_pages(store: Path, redis_url: str, repeats: int, cached_repeats: int) -> list[dict[str, Any]]:
-    """One row per page: uncached median, first (miss + fill) and hit medians per backend."""
+def bench_pages(store: Path, redis_url: str, rounds: int) -> list[dict[str, Any]]:
+    """One row per page: medians of uncached, miss+fill and hit per backend, and the ratio."""
     engine = DuckDBEngine(store)
-    caches = {kind: _cache(kind, store, redis_url) for kind in ("redis", "filesystem")}
-    filters = Filters()
+    caches = {kind: _cache(kind, store, redis_url) for kind in KINDS}
     rows = []
     try:
         for page, render in PAGES.items():
-            run = partial(render, filters)
+            run = partial(render, Filters())
             service.configure(engine, None)
-            render(filters)  # warm DuckDB and the OS page cache: compare query work, not disk reads
+            run()  # warm DuckDB and the OS page cache: compare query work, not disk reads
             with service.collect_stats() as stats:
-                render(filters)
-            row: dict[str, Any] = {"page": page, "queries": len(stats.queries),
-                                   "uncached_ms": median_ms(run, repeats)}
-            for kind, cache in caches.items():
-                service.configure(engine, cache)
-                row[f"{kind}_fill_ms"] = once_ms(run)
-                with service.collect_stats() as stats:
-                    render(filters)
-                assert stats.all_cached, f"{page}: {kind} did not serve every query from cache"
-                row[f"{kind}_hit_ms"] = median_ms(run, cached_repeats)
+                run()
+            samples: dict[str, list[float]] = {"uncached": []}
+            for _ in range(rounds):
+                service.configure(engine, None)
+                samples["uncached"].append(once_ms(run))
+                for kind, cache in caches.items():
+                    service.configure(engine, cache)
+                    cache.backend.cache.clear()
+                    samples.setdefault(f"{kind}_fill", []).append(once_ms(run))
+                    with service.collect_stats() as hit:
+                        samples.setdefault(f"{kind}_hit", []).append(once_ms(run))
+                    assert hit.all_cached, f"{page}: {kind} did not serve every query from cache"
+            row: dict[str, Any] = {"page": page, "queries": len(stats.queries)}
+            row.update({f"{name}_ms": statistics.median(values) for name, values in samples.items()})
             row["ratio"] = ratio(row["uncached_ms"], row["redis_hit_ms"])
             rows.append(row)
     finally:

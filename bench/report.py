@@ -27,7 +27,8 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]]) ->
 
 PAGE_COLUMNS = [("page", "page (data-layer calls)"), ("queries", "queries"), ("uncached_ms", "uncached ms"),
                 ("redis_fill_ms", "redis miss+fill ms"), ("redis_hit_ms", "redis hit ms"),
-                ("filesystem_hit_ms", "filesystem hit ms"), ("ratio", "uncached / redis hit")]
+                ("filesystem_fill_ms", "filesystem miss+fill ms"), ("filesystem_hit_ms", "filesystem hit ms"),
+                ("ratio", "uncached / redis hit")]
 ENDPOINT_COLUMNS = [("endpoint", "REST endpoint"), ("uncached_ms", "uncached server ms"),
                     ("redis_fill_ms", "redis miss+fill ms"), ("redis_hit_ms", "redis hit server ms"),
                     ("uncached_round_trip_ms", "uncached round trip ms"),

@@ -1,10 +1,15 @@
-"""Per REST endpoint: server time (``metadata.durationMs``) and round trip, with the app served by
-gunicorn uncached (``MAUZO_CACHE=none``) and then with Redis, one app at a time."""
+"""Per REST endpoint: server time (``metadata.durationMs``) and round trip, uncached vs Redis.
+
+Two gunicorn apps run over the same store, one with ``MAUZO_CACHE=none`` and one with Redis;
+requests alternate between them in rounds (uncached, then Redis miss+fill after a flush, then a
+Redis hit), so background load on the host lands on every column alike.
+"""
 
 from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +19,7 @@ from bench.timing import ratio
 from tests.live import running_app
 
 PREFIXES = ("/api/kpis/", "/api/filters/")
+WARM_UP = 4  # requests per endpoint and app first, so both workers of each app have warm DuckDB
 
 
 def discover(url: str) -> list[str]:
@@ -24,6 +30,7 @@ def discover(url: str) -> list[str]:
 
 
 def _hit(session: requests.Session, url: str) -> tuple[float, float, bool]:
+    """(server ms, round-trip ms, served from cache)."""
     started = time.perf_counter()
     response = session.get(url, timeout=120)
     round_trip = (time.perf_counter() - started) * 1000
@@ -32,34 +39,33 @@ def _hit(session: requests.Session, url: str) -> tuple[float, float, bool]:
     return metadata["durationMs"], round_trip, metadata["cached"]
 
 
-def _measure(base: str, paths: list[str], repeats: int, expect_cached: bool) -> dict[str, dict[str, float]]:
-    results = {}
-    with requests.Session() as session:
-        for path in paths:
-            first = _hit(session, base + path)  # uncached: warm-up; cached: the miss that fills
-            samples = [_hit(session, base + path) for _ in range(repeats)]
-            if expect_cached:
-                assert all(cached for _, _, cached in samples), f"{path} was not served from cache"
-            results[path] = {"first_ms": first[0],
-                             "server_ms": statistics.median(s[0] for s in samples),
-                             "round_trip_ms": statistics.median(s[1] for s in samples)}
-    return results
-
-
-def bench_endpoints(store: Path, redis_url: str, repeats: int, cached_repeats: int,
+def bench_endpoints(store: Path, redis_url: str, flush: Callable[[], object], rounds: int,
                     log_dir: Path) -> list[dict[str, Any]]:
-    with running_app(store, env={"MAUZO_CACHE": "none", "REDIS_URL": ""}, workers=2,
-                     log_path=log_dir / "uncached.log") as url:
-        paths = discover(url)
-        uncached = _measure(url, paths, repeats, expect_cached=False)
-    with running_app(store, env={"MAUZO_CACHE": "redis", "REDIS_URL": redis_url}, workers=2,
-                     log_path=log_dir / "redis.log") as url:
-        cached = _measure(url, paths, cached_repeats, expect_cached=True)
-    return [
-        {"endpoint": path,
-         "uncached_ms": uncached[path]["server_ms"], "uncached_round_trip_ms": uncached[path]["round_trip_ms"],
-         "redis_fill_ms": cached[path]["first_ms"],
-         "redis_hit_ms": cached[path]["server_ms"], "redis_round_trip_ms": cached[path]["round_trip_ms"],
-         "ratio": ratio(uncached[path]["server_ms"], cached[path]["server_ms"])}
-        for path in paths
-    ]
+    with (running_app(store, env={"MAUZO_CACHE": "none", "REDIS_URL": ""}, workers=2,
+                      log_path=log_dir / "uncached.log") as plain,
+          running_app(store, env={"MAUZO_CACHE": "redis", "REDIS_URL": redis_url}, workers=2,
+                      log_path=log_dir / "redis.log") as cached,
+          requests.Session() as session):
+        paths = discover(plain)
+        for path in paths:
+            for _ in range(WARM_UP):
+                _hit(session, plain + path)
+                _hit(session, cached + path)
+        samples: dict[str, dict[str, list[float]]] = {path: {} for path in paths}
+        for _ in range(rounds):
+            for path in paths:
+                server, trip, _ = _hit(session, plain + path)
+                flush()
+                fill, _, fill_cached = _hit(session, cached + path)
+                hit, hit_trip, hit_cached = _hit(session, cached + path)
+                assert not fill_cached and hit_cached, f"{path}: expected a miss, then a hit"
+                for name, value in (("uncached", server), ("uncached_trip", trip), ("fill", fill),
+                                    ("hit", hit), ("hit_trip", hit_trip)):
+                    samples[path].setdefault(name, []).append(value)
+    rows = []
+    for path in paths:
+        m = {name: statistics.median(values) for name, values in samples[path].items()}
+        rows.append({"endpoint": path, "uncached_ms": m["uncached"], "uncached_round_trip_ms": m["uncached_trip"],
+                     "redis_fill_ms": m["fill"], "redis_hit_ms": m["hit"], "redis_round_trip_ms": m["hit_trip"],
+                     "ratio": ratio(m["uncached"], m["hit"])})
+    return rows

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 import time
 from collections.abc import Callable
 
@@ -11,10 +10,6 @@ def once_ms(fn: Callable[[], object]) -> float:
     started = time.perf_counter()
     fn()
     return (time.perf_counter() - started) * 1000
-
-
-def median_ms(fn: Callable[[], object], repeats: int) -> float:
-    return statistics.median(once_ms(fn) for _ in range(repeats))
 
 
 def ratio(slow: float, fast: float) -> float | None:
