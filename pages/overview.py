@@ -130,7 +130,7 @@ def top_section(filters: Filters) -> dbc.Row:
                              colors=colors.get(dimension))
         graph_id = xfilter_id(dimension, f"overview-top-{dimension}") if dimension in colors else None
         blocks.append(dbc.Col(card(graph(figure, f"mauzo-top-{dimension}", graph_id),
-                                   csv_key=f"overview-top-{dimension}"), lg=6, xl=3))
+                                   csv_key=f"overview-top-{dimension}"), lg=6))
     return dbc.Row(blocks, className="g-3")
 
 
