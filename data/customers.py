@@ -27,19 +27,28 @@ TOP_TIER = "A"
 PARETO_THRESHOLD = 80.0
 
 
-def account_profiles(filters: Filters, search: str | None = None) -> pl.DataFrame:
-    """One row per account customer (GP order), with GP rank; ``search`` keeps names containing
-    the text (case-insensitive, literal: a customer called "A+B Ltd" is found by "a+b")."""
+def account_profiles(filters: Filters) -> pl.DataFrame:
+    """One row per account customer (GP order) with GP rank and shares of account revenue/GP."""
     frame = customer_profiles(filters)
     if frame.is_empty():
         return frame
     frame = account_customers(frame).sort(["gross_profit", "customer"], descending=[True, False])
     frame = frame.with_row_index("gp_rank", offset=1).with_columns(pl.col("gp_rank").cast(pl.Int64))
-    frame = add_shares(frame, ("revenue", "gross_profit"))
+    return add_shares(frame, ("revenue", "gross_profit"))
+
+
+def customer_table(filters: Filters, search: str | None = None) -> pl.DataFrame:
+    """Account customers with rank and tier; ``search`` keeps names containing the text
+    (case-insensitive and literal, so "a+b" finds "A+B Ltd"). Ranks and tiers are computed on
+    every customer first, so a search never renumbers them."""
+    profiles = account_profiles(filters)
+    if profiles.is_empty():
+        return profiles
+    table = assign_tiers(profiles)
     text = (search or "").strip().lower()
     if text:
-        frame = frame.filter(pl.col("customer").str.to_lowercase().str.contains(text, literal=True))
-    return frame
+        table = table.filter(pl.col("customer").str.to_lowercase().str.contains(text, literal=True))
+    return table.sort("gp_rank")
 
 
 def non_account_summary(filters: Filters) -> dict[str, float] | None:
@@ -156,7 +165,7 @@ def ideal_profile(filters: Filters) -> pl.DataFrame:
         pl.when(pl.col("tier") == TOP_TIER).then(pl.lit("Top tier")).otherwise(pl.lit("Other customers"))
         .alias("group")
     )
-    out = _group_figures(tiered, "group")
+    out = add_shares(_group_figures(tiered, "group"), ("customers", "revenue", "gross_profit"))
     months = _months(filters)
     out = out.with_columns(
         (pl.col("transactions_per_customer") / months if months else pl.lit(None, pl.Float64))
