@@ -79,23 +79,32 @@ def big_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("mode", "delay"), [("append", 0.0), ("replace", 0.3)])
-def test_kill_9_mid_write_leaves_previous_data(mode, delay, big_csv, base_store, state, tmp_path, cli):
-    """SIGKILL the ingest once its private snapshot file exists; the old data must be intact."""
-    big = big_csv
+def _building_bytes(snapshots: Path) -> int | None:
+    """Bytes in the private snapshot being built (file + WAL), or None while there is none."""
+    files = list(snapshots.glob(".*.building*"))
+    if not files:
+        return None
+    return sum(f.stat().st_size for f in files if f.exists())
+
+
+@pytest.mark.parametrize(("mode", "min_bytes"), [("append", 0), ("replace", 256 * 1024)])
+def test_kill_9_mid_write_leaves_previous_data(mode, min_bytes, big_csv, base_store, state, tmp_path, cli):
+    """SIGKILL the ingest while its private snapshot is being written; the old data must be intact.
+
+    append: killed as soon as the copy of the live snapshot appears; replace: killed once rows
+    are landing in the new file (it has grown past ``min_bytes``)."""
     before = state(base_store)
     snapshots = base_store / "snapshots"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    proc = subprocess.Popen([sys.executable, "-m", "ingest.cli", "--data-dir", str(base_store), "ingest", str(big),
-                             "--mode", mode], env=env, cwd=env["PYTHONPATH"],
+    proc = subprocess.Popen([sys.executable, "-m", "ingest.cli", "--data-dir", str(base_store), "ingest",
+                             str(big_csv), "--mode", mode], env=env, cwd=env["PYTHONPATH"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120
-        while not list(snapshots.glob(".*.building")):
-            assert proc.poll() is None, "ingest finished before its snapshot file was seen"
-            assert time.monotonic() < deadline, "no .building file appeared"
-            time.sleep(0.002)
-        time.sleep(delay)
+        while (_building_bytes(snapshots) or -1) < min_bytes:
+            assert proc.poll() is None, "ingest finished before it was caught writing"
+            assert time.monotonic() < deadline, "the snapshot file never appeared"
+            time.sleep(0.001)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
     finally:
