@@ -13,7 +13,9 @@ from dash import Dash
 
 from app.config import REPO_ROOT, Settings
 
-PAGE_MODULES: tuple[str, ...] = ("pages.overview", "pages.diagnostics")
+PAGE_MODULES: tuple[str, ...] = (
+    "pages.overview", "pages.salespeople", "pages.products", "pages.branches", "pages.customers", "pages.diagnostics",
+)
 
 
 def _engine_for(settings: Settings):  # type: ignore[no-untyped-def]

@@ -32,8 +32,8 @@ def _number(field: str, header: str, formatter: str, **extra: Any) -> dict[str, 
 
 
 def money_column(field: str, header: str, **extra: Any) -> dict[str, Any]:
-    """KSh to the shilling, e.g. ``KSh 12,450``."""
-    return _number(field, header, MONEY_JS, **extra)
+    """KSh to the shilling, e.g. ``KSh 12,450`` (wide enough for millions without truncation)."""
+    return _number(field, header, MONEY_JS, **{"minWidth": 125, **extra})
 
 
 def pct_column(field: str, header: str, **extra: Any) -> dict[str, Any]:
@@ -72,8 +72,9 @@ def data_grid(grid_id: Any, frame: pl.DataFrame, columns: Sequence[dict[str, Any
         id=grid_id,
         rowData=frame.select([f for f in fields if f in frame.columns]).to_dicts(),
         columnDefs=list(columns),
+        # Filters stay in the column menu: header filter buttons would squeeze narrow screens.
         defaultColDef={"sortable": True, "resizable": True, "minWidth": 90, "wrapHeaderText": True,
-                       "autoHeaderHeight": True},
+                       "autoHeaderHeight": True, "suppressHeaderFilterButton": True},
         columnSize="responsiveSizeToFit",
         dashGridOptions=options,
         style={"height": f"{height}px", "width": "100%"},
