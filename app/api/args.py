@@ -15,6 +15,9 @@ from data.filters import Filters
 
 FILTER_ARGS: tuple[str, ...] = ("startDate", "endDate", "branch", "productLine", "salesperson")
 PAGING_ARGS: tuple[str, ...] = ("limit", "offset")
+# Single-valued arguments: given empty (``?startDate=``) they are an error, not "absent", so a
+# client that failed to fill one in hears about it instead of getting unfiltered figures.
+NON_EMPTY_ARGS: frozenset[str] = frozenset({"startDate", "endDate", "limit", "offset", "format", "metric", "grain"})
 FORMATS: tuple[str, ...] = ("json", "csv")
 
 DEFAULT_LIMIT = 1000
@@ -90,6 +93,9 @@ def parse_args(args: Mapping[str, list[str]], spec: ArgSpec) -> ParsedArgs:
     details: dict[str, str] = {}
     for name in sorted(set(args) - spec.names()):
         details[name[:60]] = "unknown argument"
+    for name in sorted(NON_EMPTY_ARGS & set(args)):
+        if any(value == "" for value in args[name]):
+            details[name] = "given but empty; leave the argument out instead"
     fmt = (_last(args, "format") or "json").strip().lower()
     if fmt not in FORMATS:
         details["format"] = f"must be one of {list(FORMATS)}"

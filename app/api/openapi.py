@@ -161,7 +161,9 @@ SCHEMAS: dict[str, Schema] = {
 
 def _param(name: str, schema: Schema, description: str, array: bool = False) -> Schema:
     if array:
-        schema = {"type": "array", "items": schema, "maxItems": MAX_VALUES_PER_FILTER}
+        # No maxItems: the server counts distinct non-blank values, which JSON Schema cannot say.
+        schema = {"type": "array", "items": schema}
+        description += f" At most {MAX_VALUES_PER_FILTER} distinct values; blank values are ignored."
     return {"name": name, "in": "query", "required": False, "schema": schema, "description": description,
             **({"style": "form", "explode": True} if array else {})}
 
@@ -223,6 +225,8 @@ def _figure_op(op_id: str, summary: str, data: Schema, params: list[str], paged:
             "200": _ok(data, csv=True, paged=paged),
             "400": _error("INVALID_ARGUMENT: `details` names each bad argument."),
             "401": _error("UNAUTHENTICATED: tokens are configured and none (or a wrong one) was sent."),
+            "414": {"description": "The request line is longer than the HTTP server accepts (4094 bytes under "
+                                   "gunicorn): rejected before the app, so not an envelope."},
             "500": _error("INTERNAL: quote the request id."),
             "503": _error("ENGINE_UNAVAILABLE: the store is unreachable or empty."),
         },

@@ -24,6 +24,8 @@ BAD_ARGUMENTS = [
     ("/api/kpis/products", {"startdate": "2024-01-01"}, {"startdate"}),
     ("/api/kpis/products", {"search": "x" * 201}, {"search"}),
     ("/api/filters/options", {"branch": "Kisumu"}, {"branch"}),
+    ("/api/kpis/trend", {"startDate": "", "format": "", "metric": "", "limit": ""}, {"startDate", "format", "metric",
+                                                                                  "limit"}),
 ]
 
 
