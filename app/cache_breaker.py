@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
+from collections.abc import Callable
 
 log = logging.getLogger("mauzo.cache")
 
@@ -18,7 +18,7 @@ log = logging.getLogger("mauzo.cache")
 class Breaker:
     """Tracks backend health for one process: ``allow()`` says whether to try the backend now."""
 
-    def __init__(self, backend: str, interval: float, clock: Any = time.monotonic) -> None:
+    def __init__(self, backend: str, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.backend = backend
         self.interval = interval
         self._clock = clock

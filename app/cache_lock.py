@@ -61,9 +61,6 @@ class SingleFlight:
                     del self._flights[key]
             flight.done.set()
 
-    def in_flight(self) -> int:
-        return len(self._flights)
-
 
 class KeyLocks(Protocol):
     """Non-blocking, cross-process mutual exclusion per cache key."""
