@@ -38,7 +38,7 @@ def growth_color(value: float | None) -> str:
 
 
 def _growth_text(value: float | None) -> str:
-    return "new" if value is None else pct(value, signed=True)
+    return "—" if value is None else pct(value, signed=True)
 
 
 def branch_growth_bars(frame: pl.DataFrame, colors: dict[str, str], subtitle: str) -> go.Figure:

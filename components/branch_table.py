@@ -25,7 +25,7 @@ GROWTH_STYLE = {
 
 def growth_column(field: str, header: str, points: bool = False, **extra: Any) -> dict[str, Any]:
     """A signed change (``+12.3%`` or ``-0.8 pp``), green when up and red when down."""
-    return pct_column(field, header, minWidth=100, valueFormatter={"function": PP_JS if points else SIGNED_PCT_JS},
+    return pct_column(field, header, minWidth=90, valueFormatter={"function": PP_JS if points else SIGNED_PCT_JS},
                       cellStyle=GROWTH_STYLE, **extra)
 
 

@@ -168,7 +168,7 @@ def profile_section(filters: Filters) -> html.Div:
 
 TABLE_COLUMNS = [
     count_column("gp_rank", "GP rank", maxWidth=90, minWidth=80),
-    text_column("customer", "Customer", pinned=True, minWidth=150, tooltipField="customer"),
+    text_column("customer", "Customer", pinned=True, minWidth=180, tooltipField="customer"),
     text_column("tier", "Tier", maxWidth=80, minWidth=70),
     money_column("revenue", "Revenue", minWidth=135),
     money_column("gross_profit", "Gross profit", minWidth=125),
