@@ -174,13 +174,21 @@ def ideal_profile(filters: Filters) -> pl.DataFrame:
     return out.sort("group", descending=True)  # "Top tier" first
 
 
-def preferences(filters: Filters, dimension: str) -> pl.DataFrame:
-    """Share of each group's revenue and GP spent per ``dimension`` value (product line or branch),
-    top tier against the rest, from the customer x dimension matrix."""
+def top_tier_customers(filters: Filters) -> list[str]:
+    """Names of the top-tier account customers of the view (GP order)."""
     profiles = account_profiles(filters)
     if profiles.is_empty():
+        return []
+    return assign_tiers(profiles).filter(pl.col("tier") == TOP_TIER)["customer"].to_list()
+
+
+def preferences(filters: Filters, dimension: str, top: list[str] | None = None) -> pl.DataFrame:
+    """Share of each group's revenue and GP spent per ``dimension`` value (product line or branch),
+    top tier against the rest, from the customer x dimension matrix. Pass ``top`` (from
+    ``top_tier_customers``) when asking for several dimensions, to rank the customers once."""
+    top = top_tier_customers(filters) if top is None else top
+    if not top:
         return pl.DataFrame()
-    top = assign_tiers(profiles).filter(pl.col("tier") == TOP_TIER)["customer"].to_list()
     cells = matrix(filters, "customer", dimension)
     cells = account_customers(cells).with_columns(
         pl.when(pl.col("customer").is_in(top)).then(pl.lit("Top tier")).otherwise(pl.lit("Other customers"))

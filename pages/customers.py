@@ -24,6 +24,7 @@ from data.customers import (
     pareto_point,
     preferences,
     tier_summary,
+    top_tier_customers,
 )
 from data.filters import Filters, describe_period
 from data.queries import resolve_period
@@ -140,7 +141,8 @@ def profile_section(filters: Filters) -> html.Div:
     if profile.is_empty():
         raise NoData
     period = _period_text(filters)
-    lines, branches = preferences(filters, "product_line"), preferences(filters, "branch")
+    top = top_tier_customers(filters)
+    lines, branches = preferences(filters, "product_line", top), preferences(filters, "branch", top)
     subtitle = f"{period} · share of each group's revenue"
     lines_fig = preference_bars(lines, "product_line", "What they buy: product lines", subtitle)
     branches_fig = preference_bars(branches, "branch", "Where they buy: branches", subtitle)
