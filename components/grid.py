@@ -33,7 +33,7 @@ def _number(field: str, header: str, formatter: str, **extra: Any) -> dict[str, 
 
 def money_column(field: str, header: str, **extra: Any) -> dict[str, Any]:
     """KSh to the shilling, e.g. ``KSh 12,450`` (wide enough for millions without truncation)."""
-    return _number(field, header, MONEY_JS, **{"minWidth": 125, **extra})
+    return _number(field, header, MONEY_JS, **{"minWidth": 140, **extra})
 
 
 def pct_column(field: str, header: str, **extra: Any) -> dict[str, Any]:

@@ -131,12 +131,12 @@ def profit_treemap(nodes: pl.DataFrame, team_margin: float | None, subtitle: str
         texttemplate="<b>%{label}</b><br>%{customdata[0]} · %{customdata[1]}",
         hovertemplate="<b>%{label}</b><br>Gross profit %{customdata[0]}<br>Margin %{customdata[1]}"
                       "<br>%{percentRoot:.1%} of profitable items' GP<extra></extra>",
-        pathbar={"visible": True}, maxdepth=3, tiling={"pad": 2},
+        pathbar={"visible": True}, maxdepth=3, tiling={"pad": 2},  # root, line, group; items on zoom
     ))
     fig = base_layout(fig, "Where the gross profit comes from",
-                      f"{subtitle} · line → group → item · click to zoom<br>"
+                      f"{subtitle} · line → group · click a tile for its items<br>"
                       f"area = gross profit, colour = margin vs {pct(team_margin)} overall", height=560)
-    fig.update_layout(margin={"t": 84, "b": 60}, uniformtext={"minsize": 9, "mode": "hide"})
+    fig.update_layout(margin={"t": 84, "b": 60})
     return fig
 
 

@@ -71,7 +71,7 @@ def mix_heatmap(frame: pl.DataFrame, line_order: list[str], subtitle: str) -> go
     fig.update_xaxes(side="top", tickvals=lines, ticktext=[wrap_label(line) for line in lines], tickangle=0,
                      tickfont={"size": 11})
     fig.update_yaxes(autorange="reversed", tickfont={"size": 11})
-    fig = base_layout(fig, "Product mix: share of each salesperson's gross profit", subtitle,
+    fig = base_layout(fig, "Product mix: share of each person's GP", subtitle,
                       height=150 + 22 * len(people))
     fig.update_layout(margin={"t": 110})  # room for the title and the two-line column labels on top
     return fig

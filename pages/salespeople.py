@@ -135,7 +135,7 @@ def mix_section(filters: Filters) -> html.Div:
     if frame.is_empty():
         raise NoData
     line_order = breakdown(filters, "product_line")["product_line"].to_list()
-    figure = mix_heatmap(frame, line_order, f"{_period(filters)} · click a cell to filter to its product line")
+    figure = mix_heatmap(frame, line_order, f"{_period(filters)} · click a cell to filter")
     chart = graph(figure, "mauzo-salespeople-mix", xfilter_id("product_line", "sp-mix", axis="x"))
     chart.style = {**chart.style, "minWidth": "680px"}  # a matrix needs its width: phones scroll the card
     return card(html.Div(chart, className="mauzo-scroll-x", style={"overflowX": "auto"}), csv_key="sp-mix")
