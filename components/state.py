@@ -67,7 +67,10 @@ def render_section(build: Callable[[], Any]) -> Any:
         return error_state(f"These filters are not valid ({details}).", current_request_id())
     except EngineUnavailable as exc:
         log.warning("engine unavailable: %s", exc)
-        return error_state(f"The sales store is not available: {exc}", current_request_id())
+        return error_state(
+            "The sales store is not available: no data has been loaded yet, or it cannot be opened.",
+            current_request_id(),
+        )
     except DataLayerError:
         log.exception("data layer failed (request %s)", current_request_id())
         return error_state("The figures could not be computed.", current_request_id())

@@ -71,8 +71,11 @@ def previous_period(filters: Filters) -> Filters | None:
     if start is None or end is None:
         return None
     length = (end - start).days + 1
-    prev_end = start - dt.timedelta(days=1)
-    return filters.with_dates(prev_end - dt.timedelta(days=length - 1), prev_end)
+    try:
+        prev_end = start - dt.timedelta(days=1)
+        return filters.with_dates(prev_end - dt.timedelta(days=length - 1), prev_end)
+    except OverflowError:  # a period reaching back before year 1 has no previous period
+        return None
 
 
 # -- figures -------------------------------------------------------------------------------
@@ -92,6 +95,8 @@ def kpis(filters: Filters) -> dict[str, Any]:
     current = _row_dict(summary(filters.with_dates(start, end)))
     previous_filters = previous_period(filters)
     previous = _row_dict(summary(previous_filters)) if previous_filters else {}
+    if not previous.get("lines"):
+        previous = {}  # no sales before: every comparison is "no earlier data", not 0
     metrics: dict[str, Any] = {}
     for name in KPI_METRICS:
         value, before = current.get(name), previous.get(name)

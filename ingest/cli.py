@@ -63,7 +63,8 @@ def _serve(args: argparse.Namespace) -> int:
         "--threads", str(args.threads),
         "--timeout", "120",
         "--no-control-socket",
-        "--access-logfile", "-",
+        # Long shareable URLs (many branches) must reach the app, not gunicorn's HTML 414.
+        "--limit-request-line", "8190",
     ]
     os.execv(sys.executable, command)
     return 0  # pragma: no cover

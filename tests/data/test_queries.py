@@ -60,3 +60,14 @@ def test_kpis_compare_with_previous_period(demo_engine):
     assert result["previousPeriod"]["start"].isoformat() == "2024-10-03"
     assert result["previousPeriod"]["end"].isoformat() == "2024-12-31"
     assert result["metrics"]["revenue"]["previous"] is not None
+
+
+def test_previous_period_before_year_one_is_none_not_an_error(demo_engine):
+    from data.queries import previous_period
+
+    assert previous_period(Filters.create(start="0001-01-05", end="0001-02-01")) is None
+
+
+def test_kpis_without_earlier_sales_have_no_previous_values(demo_engine):
+    result = kpis(Filters.create(start="2022-01-01", end="2022-06-30"))
+    assert all(item["previous"] is None and item["change"] is None for item in result["metrics"].values())
