@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 
 from bench.data_layer import bench_pages
+from bench.page_sections import page_sections
+from bench.pages import PAGES
 from bench.report import ENDPOINT_COLUMNS, PAGE_COLUMNS, table
 from bench.rest import bench_endpoints
 from ingest.demo import generate
@@ -46,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"store: {args.rows:,} demo lines in {time.perf_counter() - started:.1f} s", file=sys.stderr)
         redis = RedisServer(tmp / "redis", free_port()).start()
         try:
-            pages = bench_pages(store, redis.url, args.rounds)
+            pages = bench_pages(store, redis.url, args.rounds, PAGES)
+            sections = bench_pages(store, redis.url, args.rounds, page_sections(store))
             client = redis.client()
             client.flushall()
             endpoints = [] if args.skip_http else bench_endpoints(store, redis.url, client.flushall, args.rounds, tmp)
@@ -58,14 +61,18 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n\n".join([
         f"# Cache benchmark, {args.rows:,} demo lines, {stamp} ({host})",
         f"Medians in ms of {args.rounds} interleaved rounds (uncached, miss+fill, hit), after a warm-up.",
+        "Each page's data-layer query group:",
         table(pages, PAGE_COLUMNS),
+        "Each page's section callbacks (queries, figures and tables; what opening the page costs the server):",
+        table(sections, PAGE_COLUMNS),
+        "Each REST endpoint, served by gunicorn (server time = the envelope's metadata.durationMs):",
         table(endpoints, ENDPOINT_COLUMNS) if endpoints else "(REST endpoints skipped)",
     ])
     print(text)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"cache-{stamp}.md").write_text(text + "\n", encoding="utf-8")
-    (RESULTS / f"cache-{stamp}.json").write_text(json.dumps(
-        {"rows": args.rows, "host": host, "pages": pages, "endpoints": endpoints}, indent=1), encoding="utf-8")
+    raw = {"rows": args.rows, "host": host, "pages": pages, "sections": sections, "endpoints": endpoints}
+    (RESULTS / f"cache-{stamp}.json").write_text(json.dumps(raw, indent=1), encoding="utf-8")
     return 0
 
 

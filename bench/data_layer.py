@@ -1,4 +1,4 @@
-"""Per page: its data-layer calls uncached vs served from each shared cache, in this process.
+"""Per page: its work uncached vs served from each shared cache, in this process.
 
 Measured in interleaved rounds (uncached, then each backend's miss+fill and hit) so that load from
 anything else on the host lands on every column alike.
@@ -7,6 +7,7 @@ anything else on the host lands on every column alike.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,6 @@ from flask import Flask
 
 from app.cache import ResultCache, init_cache
 from app.config import Settings
-from bench.pages import PAGES
 from bench.timing import once_ms, ratio
 from data import service
 from data.engines.duckdb_engine import DuckDBEngine
@@ -31,13 +31,14 @@ def _cache(kind: str, store: Path, redis_url: str) -> ResultCache:
     return cache
 
 
-def bench_pages(store: Path, redis_url: str, rounds: int) -> list[dict[str, Any]]:
+def bench_pages(store: Path, redis_url: str, rounds: int,
+                pages: dict[str, Callable[[Filters], None]]) -> list[dict[str, Any]]:
     """One row per page: medians of uncached, miss+fill and hit per backend, and the ratio."""
     engine = DuckDBEngine(store)
     caches = {kind: _cache(kind, store, redis_url) for kind in KINDS}
     rows = []
     try:
-        for page, render in PAGES.items():
+        for page, render in pages.items():
             run = partial(render, Filters())
             service.configure(engine, None)
             run()  # warm DuckDB and the OS page cache: compare query work, not disk reads

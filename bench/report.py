@@ -25,7 +25,7 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]]) ->
     return "\n".join(lines)
 
 
-PAGE_COLUMNS = [("page", "page (data-layer calls)"), ("queries", "queries"), ("uncached_ms", "uncached ms"),
+PAGE_COLUMNS = [("page", "page"), ("queries", "queries"), ("uncached_ms", "uncached ms"),
                 ("redis_fill_ms", "redis miss+fill ms"), ("redis_hit_ms", "redis hit ms"),
                 ("filesystem_fill_ms", "filesystem miss+fill ms"), ("filesystem_hit_ms", "filesystem hit ms"),
                 ("ratio", "uncached / redis hit")]
