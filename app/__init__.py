@@ -8,6 +8,7 @@ Each concern hooks in through one call here, owned by its own module:
 from __future__ import annotations
 
 import importlib
+import threading
 
 from dash import Dash
 
@@ -59,4 +60,23 @@ def create_app(settings: Settings | None = None) -> Dash:
     for module in PAGE_MODULES:
         importlib.import_module(module)
     app.layout = build_layout
+    _register_dash_resources_on_first_request(app)
     return app
+
+
+def _register_dash_resources_on_first_request(app: Dash) -> None:
+    """Dash records which of its JS/CSS files may be served only while rendering the index page, so
+    a gunicorn worker whose first request is a script (the index came from another worker) would
+    answer 500. Render the index once per process, on its first request, before anything else."""
+    lock = threading.Lock()
+    done = False
+
+    @app.server.before_request
+    def _warm() -> None:
+        nonlocal done
+        if done:
+            return
+        with lock:
+            if not done:
+                app.index()
+                done = True
