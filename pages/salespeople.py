@@ -8,7 +8,7 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 import polars as pl
-from dash import ALL, Input, Output, callback, ctx, dcc, html
+from dash import ALL, Input, Output, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from components.callbacks import section_callback
@@ -89,23 +89,26 @@ def picked_salesperson(source: str, value: Any) -> str | None:
 
 @callback(
     Output(PICK, "value"),
+    Output({"type": LEADERBOARD_GRID["type"], "src": ALL}, "selectedRows"),
     Input({"type": LEADERBOARD_GRID["type"], "src": ALL}, "selectedRows"),
     Input({"type": MARGIN_GRAPH["type"], "src": ALL}, "clickData"),
     Input(CLEAR, "n_clicks"),
     prevent_initial_call=True,
 )
-def pick(_rows: list, _clicks: list, _clear: int | None) -> str | None:
-    """Grid rows and chart bubbles choose who the drill-down shows; Clear empties it."""
+def pick(rows: list, _clicks: list, _clear: int | None) -> tuple[str | None, list]:
+    """Grid rows and chart bubbles choose who the drill-down shows; Clear empties it. A pick
+    from elsewhere unselects the grid row, so the grid never highlights someone else."""
     trigger = ctx.triggered_id
+    unselect = [[] for _ in rows]
     if trigger == CLEAR:
-        return None
+        return None, unselect
     if not isinstance(trigger, dict) or not ctx.triggered:
         raise PreventUpdate
-    source = "grid" if trigger.get("type") == LEADERBOARD_GRID["type"] else "graph"
-    name = picked_salesperson(source, ctx.triggered[0].get("value"))
+    from_grid = trigger.get("type") == LEADERBOARD_GRID["type"]
+    name = picked_salesperson("grid" if from_grid else "graph", ctx.triggered[0].get("value"))
     if name is None:
         raise PreventUpdate
-    return name
+    return name, [no_update for _ in rows] if from_grid else unselect
 
 
 @section_callback("sp-leaderboard")

@@ -121,9 +121,13 @@ def test_grid_row_and_bubble_clicks_drill_down_and_clear_resets(page, live_url, 
     page.locator(f"{MARGIN} .scatterlayer .point").nth(index).click(force=True)
     page.wait_for_function("v => document.getElementById('sp-drill-name').innerText.startsWith(v)", arg=target)
 
+    assert page.locator("#sp-leaderboard .ag-row-selected").count() == 0  # the grid no longer claims row 3
+
     page.click("#sp-clear")
     page.wait_for_selector("#sp-drill-hint", state="visible")
     assert page.inner_text("#sp-drill-name").startswith(people[0])
+    page.locator(NAME_CELL.format(2)).click()  # the same row again after Clear picks again
+    page.wait_for_function("v => document.getElementById('sp-drill-name').innerText.startsWith(v)", arg=people[2])
     assert page.console_log.errors() == []
 
 
