@@ -24,8 +24,11 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running_app(data_dir: Path, env: dict[str, str] | None = None, workers: int = 2,
-                log_path: Path | None = None) -> Iterator[str]:
-    """Start ``mauzo serve`` against ``data_dir``; yield its base URL; stop it afterwards."""
+                log_path: Path | None = None, probe_http: bool = True) -> Iterator[str]:
+    """Start ``mauzo serve`` against ``data_dir``; yield its base URL; stop it afterwards.
+
+    With ``probe_http=False`` readiness is only "the port accepts connections", so the first HTTP
+    request a worker sees is the caller's own."""
     port = free_port()
     full_env = {**os.environ, "MAUZO_DATA_DIR": str(data_dir), **(env or {})}
     log = open(log_path, "wb") if log_path else subprocess.DEVNULL
@@ -41,8 +44,12 @@ def running_app(data_dir: Path, env: dict[str, str] | None = None, workers: int 
             if proc.poll() is not None:
                 raise RuntimeError(f"mauzo serve exited with {proc.returncode}")
             try:
-                with urllib.request.urlopen(url + "/api/health", timeout=2):
-                    break
+                if probe_http:
+                    with urllib.request.urlopen(url + "/api/health", timeout=2):
+                        break
+                else:
+                    with socket.create_connection(("127.0.0.1", port), timeout=2):
+                        break
             except OSError:
                 if time.monotonic() > deadline:
                     raise RuntimeError("mauzo serve did not answer within 60 s") from None
