@@ -14,7 +14,6 @@ from data.filters import Filters
 from data.products import items, line_profitability
 from data.queries import breakdown
 from tests.browser.conftest import screenshot, select_dropdown, wait_for_sections
-from tests.browser.test_salespeople import warm_workers
 
 pytestmark = pytest.mark.browser
 PERIOD = "?startDate=2025-01-01&endDate=2025-06-30"
@@ -26,7 +25,6 @@ TOP_ROWS = "#pr-top-items .ag-center-cols-container .ag-row"
 
 
 def _open(page, live_url: str, query: str = PERIOD) -> None:  # type: ignore[no-untyped-def]
-    warm_workers(live_url)
     page.goto(live_url + "/products" + query)
     wait_for_sections(page, *SECTIONS)
     page.wait_for_selector(TOP_ROWS, state="attached")
@@ -119,7 +117,6 @@ def test_items_csv_has_every_item(page, live_url, demo_store):
 def test_products_is_readable_on_a_phone(browser, live_url):
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
-    warm_workers(live_url)
     page.goto(live_url + "/products" + PERIOD)
     wait_for_sections(page, *SECTIONS)
     page.wait_for_selector(TOP_ROWS, state="attached")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import urllib.request
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -24,16 +23,7 @@ HEATMAP = "#sp-mix .js-plotly-plot"
 NAME_CELL = "#sp-leaderboard .ag-row[row-index='{}'] [col-id='salesperson']"  # pinned left, so not in GRID_ROWS
 
 
-def warm_workers(live_url: str) -> None:
-    """Serve the index from every gunicorn worker first: Dash registers its script paths while
-    rendering the index, so a worker that has not yet done so answers 500 for the JS bundles."""
-    for _ in range(8):
-        with urllib.request.urlopen(live_url + "/", timeout=10) as reply:
-            reply.read()
-
-
 def _open(page, live_url: str, query: str = PERIOD) -> None:  # type: ignore[no-untyped-def]
-    warm_workers(live_url)
     page.goto(live_url + "/salespeople" + query)
     wait_for_sections(page, *SECTIONS)
     page.wait_for_selector(GRID_ROWS, state="attached")
@@ -144,7 +134,6 @@ def test_leaderboard_csv_has_every_row(page, live_url, demo_store):
 def test_salespeople_is_readable_on_a_phone(browser, live_url):
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
-    warm_workers(live_url)
     page.goto(live_url + "/salespeople" + PERIOD)
     wait_for_sections(page, *SECTIONS)
     page.wait_for_selector(GRID_ROWS, state="attached")
