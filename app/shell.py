@@ -77,23 +77,28 @@ def build_layout() -> html.Div:
             dbc.Container(
                 [
                     banner,
-                    filter_bar(options),
                     html.Div(
                         [
-                            html.Div(id="filter-summary", className="small"),
+                            filter_bar(options),
                             html.Div(
                                 [
-                                    dbc.Badge(id="xfilter-badge", color="warning", text_color="dark",
-                                              className="me-2"),
-                                    dbc.Button("Undo chart filter ✕", id="xfilter-undo-btn", size="sm",
-                                               color="warning", className="mauzo-xfilter-undo"),
+                                    html.Div(id="filter-summary", className="small"),
+                                    html.Div(
+                                        [
+                                            dbc.Badge(id="xfilter-badge", color="warning", text_color="dark",
+                                                      className="me-2"),
+                                            dbc.Button("Undo chart filter ✕", id="xfilter-undo-btn", size="sm",
+                                                       color="warning", className="mauzo-xfilter-undo"),
+                                        ],
+                                        id="xfilter-chip",
+                                        className="align-items-center",
+                                        style={"display": "none"},
+                                    ),
                                 ],
-                                id="xfilter-chip",
-                                className="align-items-center",
-                                style={"display": "none"},
+                                className="d-flex flex-wrap justify-content-between align-items-center gap-2 mb-3",
                             ),
                         ],
-                        className="d-flex flex-wrap justify-content-between align-items-center gap-2 mb-3",
+                        id="filter-area",
                     ),
                     html.Div(id="page-content"),
                 ],
@@ -108,6 +113,15 @@ def build_layout() -> html.Div:
 def _page_for(pathname: str | None) -> dict | None:
     path = (pathname or "/").rstrip("/") or "/"
     return next((p for p in dash.page_registry.values() if p["path"] == path), None)
+
+
+FILTERLESS_PATHS = frozenset({"/diagnostics"})
+
+
+@callback(Output("filter-area", "style"), Input("url", "pathname"))
+def show_filters(pathname: str | None) -> dict:
+    """Pages that do not depend on the sales filters (diagnostics) hide the filter bar."""
+    return {"display": "none"} if (pathname or "/").rstrip("/") in FILTERLESS_PATHS else {}
 
 
 @callback(Output("page-content", "children"), Input("url", "pathname"))

@@ -31,9 +31,9 @@ def growth_column(field: str, header: str, points: bool = False, **extra: Any) -
 
 COMPARISON_COLUMNS: list[dict[str, Any]] = [
     text_column("branch", "Branch", pinned=True, minWidth=110),
-    money_column("revenue", "Revenue", minWidth=130),
+    money_column("revenue", "Revenue", minWidth=150),
     growth_column("revenue_growth_pct", "Revenue growth"),
-    money_column("gross_profit", "Gross profit", minWidth=130),
+    money_column("gross_profit", "Gross profit", minWidth=145),
     growth_column("gp_growth_pct", "GP growth"),
     pct_column("margin_pct", "GP margin"),
     growth_column("margin_change_pp", "Margin change", points=True),
