@@ -6,7 +6,7 @@ Screenshots land in tests/artifacts/screenshots/ (git-ignored) so a person can l
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -74,3 +74,21 @@ def select_dropdown(page, dropdown_id: str, option_text: str) -> None:  # type: 
     page.click(f"#{dropdown_id}")
     page.locator(".dash-dropdown-option", has_text=option_text).first.click()
     page.keyboard.press("Escape")
+
+
+def phone_width(browser, url: str, sections: tuple[str, ...], shot: str,  # type: ignore[no-untyped-def]
+                ready: Callable[[object], None] | None = None) -> int:
+    """Open ``url`` at 390 px, wait for its sections (and ``ready``), screenshot it, and return the
+    page's scroll width: more than the viewport means the page scrolls sideways on a phone."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        page.goto(url)
+        wait_for_sections(page, *sections)
+        if ready:
+            ready(page)
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        screenshot(page, shot)
+        return width
+    finally:
+        context.close()

@@ -13,7 +13,7 @@ from data import service
 from data.branches import branch_comparison
 from data.engines.duckdb_engine import DuckDBEngine
 from data.filters import Filters
-from tests.browser.conftest import screenshot, select_dropdown, wait_for_sections
+from tests.browser.conftest import phone_width, screenshot, select_dropdown, wait_for_sections
 
 pytestmark = pytest.mark.browser
 PERIOD = "?startDate=2025-01-01&endDate=2025-06-30"
@@ -120,12 +120,8 @@ def test_comparison_csv_has_every_branch(page, live_url, demo_store):
 
 
 def test_branches_are_readable_on_a_phone(browser, live_url):
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    page.goto(live_url + "/branches" + PERIOD)
-    wait_for_sections(page, *SECTIONS)
-    page.wait_for_selector("#branches-comparison-grid .ag-row", state="attached")
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    screenshot(page, "branches-390")
-    context.close()
+    width = phone_width(
+        browser, live_url + "/branches" + PERIOD, SECTIONS, "branches-390",
+        ready=lambda page: page.wait_for_selector("#branches-comparison-grid .ag-row", state="attached"),
+    )
     assert width <= 400, f"page scrolls sideways at 390 px ({width} px wide)"

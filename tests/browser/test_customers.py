@@ -12,7 +12,7 @@ from data import service
 from data.customers import customer_table
 from data.engines.duckdb_engine import DuckDBEngine
 from data.filters import Filters
-from tests.browser.conftest import screenshot, select_dropdown, wait_for_sections
+from tests.browser.conftest import phone_width, screenshot, select_dropdown, wait_for_sections
 
 pytestmark = pytest.mark.browser
 PERIOD = "?startDate=2025-01-01&endDate=2025-06-30"
@@ -103,12 +103,6 @@ def test_table_csv_has_every_customer_not_only_the_page(page, live_url, demo_sto
 
 
 def test_customers_are_readable_on_a_phone(browser, live_url):
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    page.goto(live_url + "/customers" + PERIOD)
-    wait_for_sections(page, *SECTIONS)
-    page.wait_for_selector("#customers-grid .ag-row", state="attached")
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    _shoot(page, "customers-390")
-    context.close()
+    width = phone_width(browser, live_url + "/customers" + PERIOD, SECTIONS, "customers-390",
+                        ready=lambda page: page.wait_for_selector("#customers-grid .ag-row", state="attached"))
     assert width <= 400, f"page scrolls sideways at 390 px ({width} px wide)"

@@ -13,7 +13,7 @@ from data.engines.duckdb_engine import DuckDBEngine
 from data.filters import Filters
 from data.insights import account_customers
 from data.queries import breakdown
-from tests.browser.conftest import screenshot, select_dropdown, wait_for_sections
+from tests.browser.conftest import phone_width, screenshot, select_dropdown, wait_for_sections
 
 pytestmark = pytest.mark.browser
 PERIOD = "?startDate=2025-01-01&endDate=2025-06-30"
@@ -94,11 +94,5 @@ def test_csv_download_has_every_row(page, live_url, demo_store):
 
 
 def test_overview_is_readable_on_a_phone(browser, live_url):
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    page.goto(live_url + "/" + PERIOD)
-    wait_for_sections(page, *SECTIONS)
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    screenshot(page, "overview-390")
-    context.close()
+    width = phone_width(browser, live_url + "/" + PERIOD, SECTIONS, "overview-390")
     assert width <= 400, f"page scrolls sideways at 390 px ({width} px wide)"

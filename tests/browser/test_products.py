@@ -13,7 +13,7 @@ from data.engines.duckdb_engine import DuckDBEngine
 from data.filters import Filters
 from data.products import items, line_profitability
 from data.queries import breakdown
-from tests.browser.conftest import screenshot, select_dropdown, wait_for_sections
+from tests.browser.conftest import phone_width, screenshot, select_dropdown, wait_for_sections
 
 pytestmark = pytest.mark.browser
 PERIOD = "?startDate=2025-01-01&endDate=2025-06-30"
@@ -115,14 +115,10 @@ def test_items_csv_has_every_item(page, live_url, demo_store):
 
 
 def test_products_is_readable_on_a_phone(browser, live_url):
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    page.goto(live_url + "/products" + PERIOD)
-    wait_for_sections(page, *SECTIONS)
-    page.wait_for_selector(TOP_ROWS, state="attached")
-    page.locator("#pr-bottom-items").scroll_into_view_if_needed()
-    page.wait_for_selector("#pr-bottom-items .ag-row", state="visible")
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    screenshot(page, "products-390")
-    context.close()
+    def ready(page) -> None:  # type: ignore[no-untyped-def]
+        page.wait_for_selector(TOP_ROWS, state="attached")
+        page.locator("#pr-bottom-items").scroll_into_view_if_needed()
+        page.wait_for_selector("#pr-bottom-items .ag-row", state="visible")
+
+    width = phone_width(browser, live_url + "/products" + PERIOD, SECTIONS, "products-390", ready=ready)
     assert width <= 400, f"page scrolls sideways at 390 px ({width} px wide)"

@@ -12,7 +12,7 @@ from data import service
 from data.engines.duckdb_engine import DuckDBEngine
 from data.filters import Filters
 from data.salespeople import leaderboard
-from tests.browser.conftest import screenshot, select_dropdown, wait_for_sections
+from tests.browser.conftest import phone_width, screenshot, select_dropdown, wait_for_sections
 
 pytestmark = pytest.mark.browser
 PERIOD = "?startDate=2025-01-01&endDate=2025-06-30"
@@ -132,12 +132,6 @@ def test_leaderboard_csv_has_every_row(page, live_url, demo_store):
 
 
 def test_salespeople_is_readable_on_a_phone(browser, live_url):
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    page.goto(live_url + "/salespeople" + PERIOD)
-    wait_for_sections(page, *SECTIONS)
-    page.wait_for_selector(GRID_ROWS, state="attached")
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    screenshot(page, "salespeople-390")
-    context.close()
+    width = phone_width(browser, live_url + "/salespeople" + PERIOD, SECTIONS, "salespeople-390",
+                        ready=lambda page: page.wait_for_selector(GRID_ROWS, state="attached"))
     assert width <= 400, f"page scrolls sideways at 390 px ({width} px wide)"

@@ -8,23 +8,14 @@ from components.state import EMPTY_MESSAGE
 from components.state import render_section as run
 from data.filters import Filters
 from pages.overview import insights_section, kpi_section, top_section, trend_section
+from tests.dash_tree import text_of
 
 PERIOD = Filters.create(start="2025-01-01", end="2025-06-30")
 
 
-def _text(component) -> str:  # type: ignore[no-untyped-def]
-    """All text in a Dash component tree."""
-    if isinstance(component, str | int | float):
-        return str(component)
-    if isinstance(component, list | tuple):
-        return " ".join(_text(c) for c in component)
-    children = getattr(component, "children", None)
-    return _text(children) if children is not None else ""
-
-
 def test_kpi_cards_show_the_revenue_of_the_period(demo_engine, demo_frame):
     revenue = demo_frame.filter(pl.col("sale_date").is_between(PERIOD.start, PERIOD.end))["revenue"].sum()
-    text = _text(run(lambda: kpi_section(PERIOD)))
+    text = text_of(run(lambda: kpi_section(PERIOD)))
     assert f"KSh {revenue / 1e6:,.2f}M" in text
     assert "compared with 04 Jul 2024 to 31 Dec 2024" in text
 
@@ -32,10 +23,10 @@ def test_kpi_cards_show_the_revenue_of_the_period(demo_engine, demo_frame):
 def test_sections_render_figures(demo_engine):
     assert "Weekly revenue and gross profit" in str(run(lambda: trend_section(PERIOD)))
     assert len(run(lambda: top_section(PERIOD)).children) == 4
-    assert "gross profit" in _text(run(lambda: insights_section(PERIOD)))
+    assert "gross profit" in text_of(run(lambda: insights_section(PERIOD)))
 
 
 def test_empty_filters_show_the_empty_state(demo_engine):
     nothing = Filters.create(branches=["Atlantis"])
     for section in (kpi_section, trend_section, top_section, insights_section):
-        assert EMPTY_MESSAGE in _text(run(lambda s=section: s(nothing)))
+        assert EMPTY_MESSAGE in text_of(run(lambda s=section: s(nothing)))

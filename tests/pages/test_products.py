@@ -18,13 +18,13 @@ from pages.products import (
     top_items_section,
     treemap_section,
 )
+from tests.dash_tree import find_all, text_of
 from tests.data.test_salespeople import NOTHING, PERIOD, _by, _lines
-from tests.pages.test_overview import _text
-from tests.pages.test_salespeople import _find, _graphs
+from tests.pages.test_salespeople import _graphs
 
 
 def _grid(component):  # type: ignore[no-untyped-def]
-    return _find(component, lambda c: type(c).__name__ == "AgGrid")[0]
+    return find_all(component, lambda c: type(c).__name__ == "AgGrid")[0]
 
 
 def test_line_chart_cross_filters_on_the_clicked_line(demo_engine, demo_frame):
@@ -65,8 +65,8 @@ def test_treemap_section_plots_the_tree(demo_engine):
 
 def test_empty_filters_show_the_empty_state(demo_engine):
     for section in (lines_section, top_items_section, bottom_items_section, treemap_section):
-        assert EMPTY_MESSAGE in _text(run(lambda s=section: s(NOTHING)))
-    assert EMPTY_MESSAGE in _text(run(lambda: alignment_section(NOTHING, "product_line", "revenue")))
+        assert EMPTY_MESSAGE in text_of(run(lambda s=section: s(NOTHING)))
+    assert EMPTY_MESSAGE in text_of(run(lambda: alignment_section(NOTHING, "product_line", "revenue")))
 
 
 def test_downloads_hold_every_item_and_the_workbook_has_a_sheet_per_table(demo_engine):

@@ -20,30 +20,20 @@ from pages.salespeople import (
     mix_section,
     picked_salesperson,
 )
+from tests.dash_tree import find_all, text_of
 from tests.data.test_salespeople import NOTHING, PERIOD, _by, _lines
-from tests.pages.test_overview import _text
-
-
-def _find(component, predicate):  # type: ignore[no-untyped-def]
-    """Every component in a tree for which ``predicate`` holds."""
-    found = [component] if predicate(component) else []
-    children = getattr(component, "children", None)
-    for child in children if isinstance(children, list | tuple) else [children]:
-        if child is not None and not isinstance(child, str | int | float):
-            found += _find(child, predicate)
-    return found
 
 
 def _graphs(component):  # type: ignore[no-untyped-def]
-    return _find(component, lambda c: type(c).__name__ == "Graph")
+    return find_all(component, lambda c: type(c).__name__ == "Graph")
 
 
 def test_leaderboard_first_row_is_the_top_gp_salesperson(demo_engine, demo_frame):
     top = _by(_lines(demo_frame), "salesperson").sort("gp", descending=True)["salesperson"][0]
     out = run(lambda: leaderboard_section(PERIOD))
-    grid = _find(out, lambda c: type(c).__name__ == "AgGrid")[0]
+    grid = find_all(out, lambda c: type(c).__name__ == "AgGrid")[0]
     assert grid.rowData[0]["salesperson"] == top
-    assert "01 Jan 2025 to 30 Jun 2025" in _text(out)
+    assert "01 Jan 2025 to 30 Jun 2025" in text_of(out)
 
 
 def test_margin_chart_is_clickable_for_drill_down(demo_engine):
@@ -62,24 +52,24 @@ def test_drill_down_shows_the_picked_person_and_defaults_to_the_top_earner(demo_
     people = _by(_lines(demo_frame), "salesperson").sort("gp", descending=True)
     second = people["salesperson"][1]
     out = run(lambda: drill_section(PERIOD, second))
-    assert second in _text(out) and "#2 by gross profit" in _text(out)
+    assert second in text_of(out) and "#2 by gross profit" in text_of(out)
     trend, mix = _graphs(out)
     months = _lines(demo_frame).filter(pl.col("salesperson") == second)
     assert sum(trend.figure.data[0].y) == pytest.approx(months["revenue"].sum(), abs=0.05)
     assert mix.figure.data[1].name == second
     default = run(lambda: drill_section(PERIOD, None))
-    assert people["salesperson"][0] in _text(default) and "until you pick one" in _text(default)
+    assert people["salesperson"][0] in text_of(default) and "until you pick one" in text_of(default)
 
 
 def test_drill_down_for_someone_without_sales_here_says_so(demo_engine):
     out = run(lambda: drill_section(PERIOD, "Nobody Atall"))
-    assert "No sales by Nobody Atall match these filters" in _text(out)
+    assert "No sales by Nobody Atall match these filters" in text_of(out)
 
 
 def test_empty_filters_show_the_empty_state(demo_engine):
     for section in (leaderboard_section, margin_section, mix_section):
-        assert EMPTY_MESSAGE in _text(run(lambda s=section: s(NOTHING)))
-    assert EMPTY_MESSAGE in _text(run(lambda: drill_section(NOTHING, None)))
+        assert EMPTY_MESSAGE in text_of(run(lambda s=section: s(NOTHING)))
+    assert EMPTY_MESSAGE in text_of(run(lambda: drill_section(NOTHING, None)))
 
 
 def test_picked_salesperson_reads_grid_rows_and_chart_points():
@@ -93,7 +83,7 @@ def test_picked_salesperson_reads_grid_rows_and_chart_points():
 def test_every_table_downloads_with_all_rows(demo_engine):
     assert {t.key for t in tables_for("salespeople")} == {"sp-leaderboard", "sp-margin", "sp-mix"}
     rows = list(csv.DictReader(io.StringIO(csv_text("sp-leaderboard", PERIOD))))
-    grid = _find(run(lambda: leaderboard_section(PERIOD)), lambda c: type(c).__name__ == "AgGrid")[0]
+    grid = find_all(run(lambda: leaderboard_section(PERIOD)), lambda c: type(c).__name__ == "AgGrid")[0]
     assert len(rows) == len(grid.rowData) > 10
     assert rows[0]["Salesperson"] == grid.rowData[0]["salesperson"]
     mix = list(csv.DictReader(io.StringIO(csv_text("sp-mix", PERIOD))))
