@@ -77,7 +77,8 @@ def collect_stats() -> Iterator[RequestStats]:
 
 def query_key(engine: Engine, query: CompiledQuery) -> str:
     """Stable across processes: sha256 over canonical JSON, never Python ``hash()``."""
-    payload = json.dumps([query.sql, [str(p) for p in query.params]], separators=(",", ":"))
+    # Each parameter keeps its type name, so 1 and "1" can never share a key.
+    payload = json.dumps([query.sql, [[type(p).__name__, str(p)] for p in query.params]], separators=(",", ":"))
     digest = hashlib.sha256(payload.encode()).hexdigest()[:40]
     return f"{engine.name}:{query.name}:{digest}:{engine.data_version()}"
 

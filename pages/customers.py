@@ -183,6 +183,9 @@ TABLE_COLUMNS = [
 ]
 
 
+MAX_TABLE_ROWS = 500
+
+
 @section_callback("customers-table", Input(SEARCH_ID, "value"))
 def table_section(filters: Filters, search: str | None = None) -> html.Div:
     everyone = customer_table(filters)
@@ -194,8 +197,12 @@ def table_section(filters: Filters, search: str | None = None) -> html.Div:
         status = f"{shown.height:,} of {everyone.height:,} account customers match “{text}”."
     else:
         status = f"{everyone.height:,} account customers, ranked by gross profit."
+    if shown.height > MAX_TABLE_ROWS:
+        status += f" Showing the first {MAX_TABLE_ROWS:,}; search to find anyone else."
     status += " CSV: every customer of the period."
-    rows = shown.with_columns(pl.col("first_sale", "last_sale").cast(pl.String))
+    # The browser gets at most MAX_TABLE_ROWS rows (a 10M-line store has tens of thousands of
+    # customers); search runs on the server over all of them.
+    rows = shown.head(MAX_TABLE_ROWS).with_columns(pl.col("first_sale", "last_sale").cast(pl.String))
     visible = min(max(rows.height, 1), PAGE_SIZE)
     grid = data_grid("customers-grid", rows, TABLE_COLUMNS, height=64 + 37 * visible + 44, row_id="customer",
                      dashGridOptions={"pagination": True, "paginationPageSize": PAGE_SIZE,

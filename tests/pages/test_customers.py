@@ -62,3 +62,18 @@ def test_search_narrows_the_table_server_side(demo_engine):
 def test_empty_filters_show_the_empty_state(demo_engine):
     for section in (top_section, pareto_section, tiers_section, profile_section, table_section):
         assert EMPTY_MESSAGE in text_of(run(lambda s=section: s(NOTHING)))
+
+
+def test_the_browser_gets_a_bounded_table_but_search_reaches_everyone(demo_engine, monkeypatch):
+    import dash_ag_grid as dag
+
+    import pages.customers
+
+    monkeypatch.setattr(pages.customers, "MAX_TABLE_ROWS", 10)
+    out = run(lambda: table_section(Filters()))
+    (grid,) = find_all(out, dag.AgGrid)
+    assert len(grid.rowData) == 10
+    assert "Showing the first 10" in text_of(out)
+    name = grid.rowData[-1]["customer"]
+    found = find_all(run(lambda: table_section(Filters(), name)), dag.AgGrid)[0].rowData
+    assert [row["customer"] for row in found] == [name]
