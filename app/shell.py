@@ -23,7 +23,7 @@ from components.exports import download_payload
 from components.filter_bar import filter_bar, filter_summary
 from components.state import error_state
 from data.context import current_request_id
-from data.errors import DataLayerError, InvalidFilter
+from data.errors import DataLayerError, EngineUnavailable, InvalidFilter
 from data.filters import Filters
 from data.periods import matching_preset, preset_range
 from data.queries import filter_options
@@ -34,10 +34,15 @@ CROSS_FILTER_DIMENSIONS = {"branch": "branches", "product_line": "product_lines"
 
 
 def _options() -> tuple[dict, str | None]:
+    empty = {"branches": [], "productLines": [], "minDate": None, "maxDate": None}
     try:
         return filter_options(), None
-    except DataLayerError as exc:
-        return {"branches": [], "productLines": [], "minDate": None, "maxDate": None}, str(exc)
+    except EngineUnavailable:
+        log.warning("filter options: store unavailable", exc_info=True)
+        return empty, "No sales data is available yet: load some with `mauzo ingest FILE` (or `mauzo demo`)."
+    except DataLayerError:
+        log.exception("filter options failed")
+        return empty, "The filter choices could not be loaded; figures below may be incomplete."
 
 
 def _nav() -> dbc.Navbar:

@@ -48,8 +48,25 @@ def top_customers_bars(frame: pl.DataFrame, value_col: str, title: str, subtitle
     return base_layout(fig, title, subtitle, height=90 + 30 * max(1, len(names)))
 
 
+MAX_CURVE_POINTS = 600
+
+
+def thin_curve(curve: pl.DataFrame, max_points: int = MAX_CURVE_POINTS) -> pl.DataFrame:
+    """Evenly spaced rows of a long cumulative curve, keeping its first, last and highest points.
+
+    Tens of thousands of customers draw the same line as a few hundred points, and Plotly's
+    per-point validation of the full list costs the server half a second."""
+    if curve.height <= max_points:
+        return curve
+    step = -(-curve.height // max_points)
+    peak = curve["cum_gp_share_pct"].arg_max() or 0
+    keep = sorted({*range(0, curve.height, step), peak, curve.height - 1})
+    return curve[keep]
+
+
 def pareto_chart(curve: pl.DataFrame, point: dict | None, subtitle: str, threshold: float = 80.0) -> go.Figure:
     """Cumulative share of GP against share of customers (biggest first), with the 80% line."""
+    curve = thin_curve(curve)
     fig = go.Figure()
     fig.add_scatter(x=[0, 100], y=[0, 100], mode="lines", name="Equal shares",
                     line={"color": "rgba(128,128,128,0.6)", "dash": "dot", "width": 1}, hoverinfo="skip")

@@ -44,14 +44,17 @@ def empty_state(message: str = EMPTY_MESSAGE, hint: str = "Widen the date range 
     )
 
 
-def error_state(message: str, request_id: str | None) -> dbc.Alert:
-    return dbc.Alert(
-        [
-            html.Div(message, className="fw-semibold"),
-            html.Div(f"Request id: {request_id or 'n/a'}", className="small font-monospace mauzo-request-id"),
-        ],
-        color="danger",
-        className="mb-0",
+def error_state(message: str, request_id: str | None) -> html.Div:
+    return html.Div(
+        dbc.Alert(
+            [
+                html.Div(message, className="fw-semibold"),
+                html.Div(f"Request id: {request_id or 'n/a'}", className="small font-monospace mauzo-request-id"),
+            ],
+            color="danger",
+            className="mb-0",
+        ),
+        className="mauzo-error",
         **{"data-state": "error"},
     )
 

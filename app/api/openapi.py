@@ -225,8 +225,8 @@ def _figure_op(op_id: str, summary: str, data: Schema, params: list[str], paged:
             "200": _ok(data, csv=True, paged=paged),
             "400": _error("INVALID_ARGUMENT: `details` names each bad argument."),
             "401": _error("UNAUTHENTICATED: tokens are configured and none (or a wrong one) was sent."),
-            "414": {"description": "The request line is longer than the HTTP server accepts (4094 bytes under "
-                                   "gunicorn): rejected before the app, so not an envelope."},
+            "414": {"description": "The request line is longer than the HTTP server accepts (8190 bytes under "
+                                   "mauzo serve): rejected before the app, so not an envelope."},
             "500": _error("INTERNAL: quote the request id."),
             "503": _error("ENGINE_UNAVAILABLE: the store is unreachable or empty."),
         },

@@ -67,3 +67,18 @@ def test_preference_bars_order_by_the_top_tier():
     top, others = fig.data
     assert list(top.y) == ["Solar", "Paint", "Tools"]
     assert list(top.x) == [70.0, 30.0, None] and list(others.x) == [20.0, 50.0, 30.0]
+
+
+def test_long_pareto_curves_are_thinned_but_keep_their_ends_and_peak():
+    import polars as pl
+
+    from components.customer_charts import thin_curve
+
+    n = 20_001
+    shares = [min(100.0 + 5.0, i / 100) if i < 15_000 else 105.0 - (i - 15_000) / 1000 for i in range(n)]
+    curve = pl.DataFrame({"rank": list(range(n)), "cum_gp_share_pct": shares})
+    thin = thin_curve(curve, max_points=500)
+    assert thin.height <= 503
+    assert thin["rank"][0] == 0 and thin["rank"][-1] == n - 1
+    assert thin["cum_gp_share_pct"].max() == curve["cum_gp_share_pct"].max()
+    assert thin_curve(curve.head(100), max_points=500).height == 100
