@@ -12,7 +12,7 @@ from data.metrics import Metric
 
 def change_badge(metric: Metric, change: float | None, unit: str) -> html.Span:
     if change is None:
-        return html.Span("no earlier data", className="kpi-change flat small")
+        return html.Span("no earlier period to compare", className="kpi-change flat small")
     good = (change > 0) == metric.higher_is_better
     tone = "flat" if abs(change) < 0.05 else ("up" if good else "down")
     arrow = "▲" if change > 0 else ("▼" if change < 0 else "■")
@@ -28,7 +28,7 @@ def kpi_card(metric: Metric, item: dict, series: list[float | None]) -> dbc.Card
                 html.Div(metric_value(metric.kind, item["value"]), className="kpi-value",
                          id=f"kpi-{metric.name}"),
                 html.Div([change_badge(metric, item["change"], item["changeUnit"]),
-                          html.Span(" vs prev.", className="small text-muted")]),
+                          html.Span(" vs prev." if item["change"] is not None else "", className="small text-muted")]),
                 dcc.Graph(figure=sparkline(series), config={"staticPlot": True, "displayModeBar": False},
                           style={"height": "36px"}, className="mt-1"),
             ],
