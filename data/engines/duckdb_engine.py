@@ -4,12 +4,17 @@ Each process keeps one read-only connection per snapshot file and gives every qu
 cursor (a DuckDB connection refuses concurrent calls from several threads; cursors don't).
 Snapshot files are immutable and uniquely named, so a new ingest is seen by the next query in
 every process without any of DuckDB's same-path instance caching getting in the way.
+
+Connections are reference-counted: when a newer snapshot appears, older connections are retired
+and closed only once no query is still reading through them, and a query never moves back to an
+older snapshot than the newest one this process has opened.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +29,14 @@ from data.schema import SALES_TABLE
 from data.store import MANIFEST, Manifest, SnapshotStore
 
 
+@dataclass
+class _Snapshot:
+    manifest: Manifest
+    con: duckdb.DuckDBPyConnection
+    users: int = 0
+    retired: bool = False
+
+
 class DuckDBEngine:
     """Runs compiled queries against the current snapshot of a ``SnapshotStore``."""
 
@@ -32,13 +45,14 @@ class DuckDBEngine:
 
     def __init__(self, data_dir: Path | str | None = None, threads: int | None = None) -> None:
         self.store = SnapshotStore(data_dir)
-        self._threads = threads
+        self._threads = threads or (int(os.environ["MAUZO_DUCKDB_THREADS"])
+                                    if os.environ.get("MAUZO_DUCKDB_THREADS") else None)
         self._lock = threading.Lock()
         self._pid = os.getpid()
         self._manifest_stamp: tuple[int, int, int] | None = None
         self._manifest: Manifest | None = None
-        self._connections: dict[str, duckdb.DuckDBPyConnection] = {}
-        self._retired: list[duckdb.DuckDBPyConnection] = []
+        self._current: _Snapshot | None = None
+        self._retired: list[_Snapshot] = []
 
     # -- manifest --------------------------------------------------------------------------
     def _current_manifest(self) -> Manifest:
@@ -58,45 +72,68 @@ class DuckDBEngine:
                 self._manifest, self._manifest_stamp = manifest, stamp
             return self._manifest
 
-    def _connection(self, manifest: Manifest) -> duckdb.DuckDBPyConnection:
+    # -- connections -----------------------------------------------------------------------
+    def _open(self, manifest: Manifest) -> duckdb.DuckDBPyConnection:
+        path = self.store.snapshot_path(manifest)
+        config: dict[str, Any] = {"access_mode": "READ_ONLY"}
+        if self._threads:
+            config["threads"] = self._threads
+        try:
+            return duckdb.connect(str(path), read_only=True, config=config)
+        except duckdb.Error as exc:
+            raise EngineUnavailable(f"cannot open snapshot {path.name}: {exc}") from exc
+
+    def _checkout(self, manifest: Manifest) -> tuple[_Snapshot, duckdb.DuckDBPyConnection]:
+        """A cursor on the newest snapshot this process knows, counted as in use."""
         with self._lock:
             if os.getpid() != self._pid:  # forked: never share a parent's handles
-                self._connections, self._retired, self._pid = {}, [], os.getpid()
-            con = self._connections.get(manifest.snapshot)
-            if con is not None:
-                return con
-            path = self.store.snapshot_path(manifest)
-            config: dict[str, Any] = {"access_mode": "READ_ONLY"}
-            if self._threads:
-                config["threads"] = self._threads
+                self._current, self._retired, self._pid = None, [], os.getpid()
+            current = self._current
+            # Snapshot names start with a zero-padded batch number, so they sort by age.
+            if current is None or manifest.snapshot > current.manifest.snapshot:
+                fresh = _Snapshot(manifest, self._open(manifest))
+                if current is not None:
+                    current.retired = True
+                    self._retired.append(current)
+                self._current = current = fresh
+                self._close_idle_retired()
+            current.users += 1
             try:
-                con = duckdb.connect(str(path), read_only=True, config=config)
+                return current, current.con.cursor()
             except duckdb.Error as exc:
-                raise EngineUnavailable(f"cannot open snapshot {path.name}: {exc}") from exc
-            # Keep one generation of retired connections: a query started just before the swap
-            # may still be reading through it.
-            for old in self._retired:
-                old.close()
-            self._retired = list(self._connections.values())
-            self._connections = {manifest.snapshot: con}
-            return con
+                current.users -= 1
+                raise EngineUnavailable(f"cannot read snapshot: {exc}") from exc
+
+    def _release(self, snapshot: _Snapshot) -> None:
+        with self._lock:
+            snapshot.users -= 1
+            self._close_idle_retired()
+
+    def _close_idle_retired(self) -> None:
+        """Close retired connections nobody reads through any more (call with the lock held)."""
+        still_used = []
+        for snapshot in self._retired:
+            if snapshot.users > 0:
+                still_used.append(snapshot)
+            else:
+                snapshot.con.close()
+        self._retired = still_used
 
     # -- Engine protocol -------------------------------------------------------------------
     def data_version(self) -> str:
         return self._current_manifest().version
 
     def execute(self, query: CompiledQuery) -> pl.DataFrame:
-        manifest = self._current_manifest()
-        con = self._connection(manifest)
+        snapshot, cursor = self._checkout(self._current_manifest())
         request_id = current_request_id()
         tag = f"/* mauzo query={query.name}" + (f" request_id={request_id}" if request_id else "") + " */ "
-        cursor = con.cursor()
         try:
             return cursor.sql(tag + query.sql, params=list(query.params)).pl()
         except duckdb.Error as exc:
             raise QueryFailed(f"query {query.name} failed: {exc}") from exc
         finally:
             cursor.close()
+            self._release(snapshot)
 
     def info(self) -> StoreInfo:
         try:
@@ -115,6 +152,6 @@ class DuckDBEngine:
 
     def close(self) -> None:
         with self._lock:
-            for con in [*self._connections.values(), *self._retired]:
-                con.close()
-            self._connections, self._retired = {}, []
+            for snapshot in [*([self._current] if self._current else []), *self._retired]:
+                snapshot.con.close()
+            self._current, self._retired = None, []
