@@ -93,13 +93,17 @@ class QueryRunner:
     def run_compiled(self, query: CompiledQuery) -> pl.DataFrame:
         started = time.perf_counter()
         cached = False
-        if self.cache is None or bypass_cache_var.get():
+        if self.cache is None:
             frame = self.engine.execute(query)
-            if self.cache is not None and bypass_cache_var.get():
-                # A refresh recomputes and stores, so the next plain request sees it.
-                store = getattr(self.cache, "store", None)
-                if store is not None:
-                    store(query_key(self.engine, query), frame)
+        elif bypass_cache_var.get():
+            # A refresh recomputes and stores, so the next plain request sees it. The key (and so
+            # the data version in it) is taken BEFORE the query runs: if an ingest lands meanwhile,
+            # newer data is filed under the older version (never read again), never the reverse.
+            key = query_key(self.engine, query)
+            frame = self.engine.execute(query)
+            store = getattr(self.cache, "store", None)
+            if store is not None:
+                store(key, frame)
         else:
             frame, cached = self.cache.get_or_compute(
                 query_key(self.engine, query), lambda: self.engine.execute(query)
