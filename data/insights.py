@@ -12,8 +12,10 @@ import polars as pl
 
 from data.filters import Filters
 from data.queries import breakdown, previous_period
+from data.schema import NON_ACCOUNT_CUSTOMERS
 
-NON_ACCOUNT_CUSTOMERS = frozenset({"Unassigned", "Walk-in Customer", "Walk-in", "Cash Customer", "Cash Sale"})
+__all__ = ["NON_ACCOUNT_CUSTOMERS", "Insight", "account_customers", "insights"]
+
 
 
 @dataclass(frozen=True)

@@ -12,22 +12,31 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from data.schema import NON_ACCOUNT_CUSTOMERS
+
 # A line is a return when its quantity or value is negative.
 IS_RETURN = "(quantity < 0 OR revenue_cents < 0)"
 
 # name -> SQL aggregate over one group of stored lines.
+# Sums are COALESCEd so a view without sales reads 0, not null.
 AGGREGATES: dict[str, str] = {
-    "revenue_cents": "SUM(revenue_cents)",
-    "cost_cents": "SUM(cost_cents)",
-    "gross_profit_cents": "SUM(revenue_cents - cost_cents)",
-    "units": "SUM(quantity)",
+    "revenue_cents": "COALESCE(SUM(revenue_cents), 0)",
+    "cost_cents": "COALESCE(SUM(cost_cents), 0)",
+    "gross_profit_cents": "COALESCE(SUM(revenue_cents - cost_cents), 0)",
+    "units": "COALESCE(SUM(quantity), 0)",
     "lines": "COUNT(*)",
-    "gross_sales_cents": f"SUM(CASE WHEN {IS_RETURN} THEN 0 ELSE revenue_cents END)",
-    "returns_cents": f"SUM(CASE WHEN {IS_RETURN} THEN -revenue_cents ELSE 0 END)",
-    # Distinct invoices, plus one per line that carries no invoice id.
-    "transactions": "COUNT(DISTINCT invoice_id) + SUM(CASE WHEN invoice_id IS NULL THEN 1 ELSE 0 END)",
-    "customers": "COUNT(DISTINCT customer)",
+    "gross_sales_cents": f"COALESCE(SUM(CASE WHEN {IS_RETURN} THEN 0 ELSE revenue_cents END), 0)",
+    "returns_cents": f"COALESCE(SUM(CASE WHEN {IS_RETURN} THEN -revenue_cents ELSE 0 END), 0)",
+    # Distinct invoices per branch (numbering often restarts per branch), plus one per line that
+    # carries no invoice id.
+    "transactions": "COUNT(DISTINCT branch || '|' || invoice_id) "
+                    "+ COALESCE(SUM(CASE WHEN invoice_id IS NULL THEN 1 ELSE 0 END), 0)",
+    # Account customers only: walk-in, cash and unassigned sales are not customers.
+    "customers": "COUNT(DISTINCT CASE WHEN customer NOT IN ({non_accounts}) THEN customer END)",
 }
+
+# Values an aggregate compares with: bound as parameters, in this order, never written into SQL.
+AGGREGATE_PARAMS: dict[str, tuple[str, ...]] = {"customers": tuple(sorted(NON_ACCOUNT_CUSTOMERS))}
 
 CORE_AGGREGATES: tuple[str, ...] = (
     "revenue_cents",
@@ -62,10 +71,11 @@ METRICS: dict[str, Metric] = {
         Metric("margin_pct", "GP margin", "pct", "Gross profit as a share of revenue (ratio of sums)."),
         Metric("units", "Units", "number", "Quantity sold, net of returns."),
         Metric("transactions", "Transactions", "count",
-               "Distinct invoices (lines without an invoice id count once each)."),
+               "Distinct invoices per branch (lines without an invoice id count once each)."),
         Metric("avg_transaction_value", "Avg transaction value", "money", "Revenue per transaction (KSh)."),
         Metric("avg_gp_per_sale", "Avg GP per sale", "money", "Gross profit per transaction (KSh)."),
-        Metric("customers", "Active customers", "count", "Distinct customers with at least one line."),
+        Metric("customers", "Active customers", "count",
+               "Distinct account customers with at least one line (walk-in, cash and unassigned sales excluded)."),
         Metric("returns_value", "Returns", "money", "Value of returned goods (KSh).", False),
         Metric("return_rate_pct", "Return rate", "pct", "Returns as a share of gross sales before returns.", False),
         Metric("lines", "Sales lines", "count", "Invoice lines."),
@@ -101,7 +111,9 @@ def derive(frame: pl.DataFrame, keep_cents: bool = False) -> pl.DataFrame:
     else:
         gp = None
     if gp is not None and "revenue_cents" in cols:
-        exprs.append(_safe_ratio(gp, pl.col("revenue_cents"), 100.0).alias("margin_pct"))
+        # No margin where returns outweigh sales: -20 GP on -100 revenue is not a 20% margin.
+        margin = _safe_ratio(gp, pl.col("revenue_cents"), 100.0)
+        exprs.append(pl.when(pl.col("revenue_cents") > 0).then(margin).alias("margin_pct"))
     if "returns_cents" in cols:
         exprs.append(_cents("returns_cents").alias("returns_value"))
         if "gross_sales_cents" in cols:

@@ -15,7 +15,7 @@ from data.engines.base import TimeGrain
 from data.errors import InvalidFilter
 from data.filters import Filters
 from data.metrics import CORE_AGGREGATES, METRICS, add_shares, change_pct, derive
-from data.schema import DIMENSIONS, check_dimension
+from data.schema import check_dimension
 from data.service import get_runner
 from data.sql import PERIOD, QuerySpec
 
@@ -54,14 +54,16 @@ def date_bounds(filters: Filters | None = None) -> tuple[dt.date | None, dt.date
 
 
 def resolve_period(filters: Filters) -> tuple[dt.date | None, dt.date | None]:
-    """The concrete period a view covers: open ends are closed with the data's own bounds."""
-    if filters.start and filters.end:
-        return filters.start, filters.end
+    """The concrete period a view covers: open ends are closed with the data's own bounds, and a
+    range reaching past the data is clipped to it (so a year ending in the future is compared
+    with a previous period of the same effective length, not a whole year before)."""
     first, last = date_bounds(filters)
-    start = filters.start or first
-    end = filters.end or last
-    if start and end and end < start:
-        return start, start
+    if first is None or last is None:
+        return filters.start, filters.end
+    start = max(filters.start, first) if filters.start else first
+    end = min(filters.end, last) if filters.end else last
+    if end < start:  # the requested range holds no sales at all: keep it as asked
+        return filters.start or start, filters.end or end
     return start, end
 
 
@@ -136,19 +138,22 @@ def breakdown(
     describe each value (e.g. an item's product line); all groups are returned, callers slice."""
     check_dimension(dimension)
     dims = (dimension, *(check_dimension(c) for c in context if c != dimension))
-    contains = ((dimension, search.strip()),) if search and search.strip() else ()
     frame = derive(
         _run(QuerySpec(f"breakdown.{'.'.join(dims)}", filters=filters, dimensions=dims,
-                       aggregates=CORE_AGGREGATES, contains=contains))
+                       aggregates=CORE_AGGREGATES))
     )
     if frame.is_empty():
         return frame
     frame = add_shares(frame, ("revenue", "gross_profit", "transactions"))
-    frame = frame.with_columns(
+    # Ties rank by name, so ranks (and pages of a long list) are the same on every request.
+    frame = frame.sort(dimension).with_columns(
         pl.col("gross_profit").rank("ordinal", descending=True).cast(pl.Int64).alias("gp_rank"),
         pl.col("revenue").rank("ordinal", descending=True).cast(pl.Int64).alias("revenue_rank"),
-    )
-    return frame.sort(["gp_rank"])
+    ).sort("gp_rank")
+    text = (search or "").strip().lower()
+    if text:  # after ranking: a search shows where matches stand among all, it never renumbers
+        frame = frame.filter(pl.col(dimension).str.to_lowercase().str.contains(text, literal=True))
+    return frame
 
 
 def matrix(filters: Filters, rows: str, columns: str) -> pl.DataFrame:
@@ -191,7 +196,7 @@ def customer_profiles(filters: Filters) -> pl.DataFrame:
     reference = end or frame["last_sale"].max()
     return frame.with_columns(
         (pl.lit(reference, dtype=pl.Date) - pl.col("last_sale")).dt.total_days().cast(pl.Int64).alias("recency_days")
-    ).sort("gross_profit", descending=True)
+    ).sort(["gross_profit", "customer"], descending=[True, False])
 
 
 def filter_options() -> dict[str, Any]:
@@ -204,6 +209,3 @@ def filter_options() -> dict[str, Any]:
     options["minDate"], options["maxDate"] = first, last
     return options
 
-
-def known_dimensions() -> tuple[str, ...]:
-    return DIMENSIONS

@@ -7,7 +7,6 @@ cent on every engine (Druid has no DECIMAL type; LONG sums are exact).
 from __future__ import annotations
 
 SALES_TABLE = "sales"
-INGEST_LOG_TABLE = "ingest_log"
 
 # Canonical (ingest-facing) columns, in storage order.
 DIMENSIONS: tuple[str, ...] = (
@@ -18,9 +17,9 @@ DIMENSIONS: tuple[str, ...] = (
     "salesperson",
     "customer",
 )
-OPTIONAL_DIMENSIONS: tuple[str, ...] = ("item_group", "item_name", "salesperson", "customer")
-REQUIRED_DIMENSIONS: tuple[str, ...] = ("branch", "product_line")
 UNASSIGNED = "Unassigned"
+# Pseudo-customers that are not accounts: never ranked as customers nor counted as active ones.
+NON_ACCOUNT_CUSTOMERS = frozenset({UNASSIGNED, "Walk-in Customer", "Walk-in", "Cash Customer", "Cash Sale"})
 
 # Storage schema: column -> DuckDB type.
 STORAGE_COLUMNS: dict[str, str] = {
@@ -37,8 +36,6 @@ STORAGE_COLUMNS: dict[str, str] = {
     "cost_cents": "BIGINT",
     "batch_id": "INTEGER",
 }
-
-TIME_COLUMN = "sale_date"
 
 
 def check_dimension(name: str) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from data.engines.base import CompiledQuery, Dialect, TimeGrain
 from data.errors import InvalidFilter
 from data.filters import Filters
-from data.metrics import AGGREGATES, CORE_AGGREGATES
+from data.metrics import AGGREGATE_PARAMS, AGGREGATES, CORE_AGGREGATES
 from data.schema import SALES_TABLE, check_dimension
 
 # Aggregates that depend on the engine's time column spelling.
@@ -39,21 +39,19 @@ class QuerySpec:
     order_by: tuple[tuple[str, bool], ...] = ()  # (column, descending)
     limit: int | None = None
     offset: int = 0
-    # (dimension, text): case-insensitive substring match, e.g. a customer search box.
-    contains: tuple[tuple[str, str], ...] = ()
-    # Dimensions that must not be Unassigned/empty (e.g. ranking real customers only).
-    exclude_values: tuple[tuple[str, str], ...] = ()
 
     def output_columns(self) -> list[str]:
         cols = ([PERIOD] if self.grain else []) + list(self.dimensions) + list(self.aggregates)
         return cols
 
 
-def _aggregate_sql(name: str, dialect: Dialect) -> str:
+def _aggregate_sql(name: str, dialect: Dialect) -> tuple[str, list[object]]:
+    """The aggregate's SQL and the values it binds (one placeholder each)."""
     if name in AGGREGATES:
-        return AGGREGATES[name]
+        values = list(AGGREGATE_PARAMS.get(name, ()))
+        return AGGREGATES[name].format(non_accounts=", ".join("?" for _ in values)), values
     if name in TIME_AGGREGATES:
-        return TIME_AGGREGATES[name].format(time=dialect.date_expr.format(col=dialect.time_column))
+        return TIME_AGGREGATES[name].format(time=dialect.date_expr.format(col=dialect.time_column)), []
     raise InvalidFilter(f"unknown aggregate {name!r}", {"metric": f"unknown metric {name!r}"})
 
 
@@ -82,6 +80,7 @@ def where_clause(filters: Filters, dialect: Dialect) -> tuple[str, list[object]]
 def compile_query(spec: QuerySpec, dialect: Dialect) -> CompiledQuery:
     """Build the SQL for ``spec``. Raises ``InvalidFilter`` for anything off the whitelists."""
     select: list[str] = []
+    select_params: list[object] = []
     group: list[str] = []
     if spec.grain:
         select.append(f"{dialect.bucket(spec.grain)} AS {PERIOD}")
@@ -91,22 +90,16 @@ def compile_query(spec: QuerySpec, dialect: Dialect) -> CompiledQuery:
         select.append(dim)
         group.append(dim)
     for agg in spec.aggregates:
-        select.append(f"{_aggregate_sql(agg, dialect)} AS {agg}")
+        text, values = _aggregate_sql(agg, dialect)
+        select.append(f"{text} AS {agg}")
+        select_params.extend(values)
 
-    where, params = where_clause(spec.filters, dialect)
-    conditions = [where] if where else []
-    for dim, text in spec.contains:
-        check_dimension(dim)
-        conditions.append(dialect.contains_template.format(col=dim))
-        params.append(text)
-    for dim, value in spec.exclude_values:
-        check_dimension(dim)
-        conditions.append(f"{dim} <> ?")
-        params.append(value)
+    where, where_params = where_clause(spec.filters, dialect)
+    params = select_params + where_params  # placeholders bind in text order: SELECT, then WHERE
 
     sql = f"SELECT {', '.join(select)} FROM {SALES_TABLE}"
-    if conditions:
-        sql += " WHERE " + " AND ".join(conditions)
+    if where:
+        sql += " WHERE " + where
     if group:
         sql += " GROUP BY " + ", ".join(group)
 
@@ -131,12 +124,3 @@ def compile_query(spec: QuerySpec, dialect: Dialect) -> CompiledQuery:
             params.append(int(spec.offset))
     return CompiledQuery(name=spec.name, sql=sql, params=tuple(params))
 
-
-def count_groups_query(spec: QuerySpec, dialect: Dialect) -> CompiledQuery:
-    """How many groups ``spec`` has without its limit (total rows for paginated lists)."""
-    inner = compile_query(QuerySpec(
-        name=spec.name, filters=spec.filters, dimensions=spec.dimensions, aggregates=("lines",),
-        grain=spec.grain, contains=spec.contains, exclude_values=spec.exclude_values,
-    ), dialect)
-    return CompiledQuery(name=f"{spec.name}.count", sql=f"SELECT COUNT(*) AS total FROM ({inner.sql}) AS g",
-                         params=inner.params)

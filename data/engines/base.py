@@ -6,7 +6,6 @@ in one ``Dialect`` value per engine; the SQL compiler reads them and never branc
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -33,9 +32,6 @@ class Dialect:
     date_param: str = "?"
     # Expression giving a plain DATE from the time column (for recency/first/last sale).
     date_expr: str = "{col}"
-    # Case-insensitive "column contains the bound text".
-    contains_template: str = "contains(lower({col}), lower(?))"
-    supports_joins: bool = True
 
     def bucket(self, grain: TimeGrain | str) -> str:
         try:
@@ -86,9 +82,3 @@ class Engine(Protocol):
     def ingest_history(self, limit: int = 20) -> pl.DataFrame:
         ...
 
-
-def to_param(value: Any) -> Any:
-    """Normalize a Python value for binding (dates stay dates; engines adapt them further)."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return value
