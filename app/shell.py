@@ -166,8 +166,11 @@ def _parse_search(search: str | None) -> Filters:
     try:
         return Filters.from_args(args)
     except InvalidFilter:
-        # A hand-edited URL with a bad value: keep what is valid, drop the dates.
+        pass
+    try:  # a hand-edited URL with a bad date: keep the selections
         return Filters.from_args({k: v for k, v in args.items() if k not in ("startDate", "endDate")})
+    except InvalidFilter:  # ...or a bad selection too: start from the unfiltered view
+        return Filters()
 
 
 @callback(
@@ -293,9 +296,12 @@ def download(_csv: list, _xlsx: list, filters_data: dict | None) -> Any:
     if not isinstance(trigger, dict) or not ctx.triggered or not ctx.triggered[0].get("value"):
         raise PreventUpdate
     filters = Filters.from_args(filters_data or {})
-    if trigger["type"] == "csv-download":
-        return download_payload("csv", trigger["table"], filters)
-    return download_payload("xlsx", trigger["page"], filters)
+    kind, name = ("csv", trigger["table"]) if trigger["type"] == "csv-download" else ("xlsx", trigger["page"])
+    try:
+        return download_payload(kind, name, filters)
+    except (DataLayerError, KeyError):
+        log.exception("download %s %s failed (request %s)", kind, name, current_request_id())
+        raise PreventUpdate from None
 
 
 # -- theme -----------------------------------------------------------------------------------

@@ -79,7 +79,9 @@ def csv_text(key: str, filters: Filters) -> str:
 def workbook_bytes(page: str, filters: Filters) -> bytes:
     """One sheet per registered table of ``page``, plus a sheet stating the filters."""
     buffer = io.BytesIO()
-    with xlsxwriter.Workbook(buffer, {"in_memory": True}) as workbook:
+    # Names come from ingested files: text like "=HYPERLINK(...)" must stay text, never a formula.
+    options = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "nan_inf_to_errors": True}
+    with xlsxwriter.Workbook(buffer, options) as workbook:
         about = workbook.add_worksheet("Filters")
         about.write_row(0, 0, ["Mauzo export", page])
         about.write_row(1, 0, ["Filters", filters.describe()])

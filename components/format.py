@@ -17,7 +17,8 @@ def ksh(value: float | None, compact: bool = True) -> str:
     amount = abs(float(value))
     if compact:
         for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-            if amount >= limit:
+            # Compare after rounding, so 999,999 reads KSh 1.00M and not KSh 1,000.00K.
+            if round(amount / limit, 2) >= 1:
                 return f"{sign}KSh {amount / limit:,.2f}{suffix}"
     return f"{sign}KSh {amount:,.0f}"
 

@@ -111,6 +111,8 @@ class SnapshotWriter:
     def __init__(self, con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
         self.con = con
         self.batch_id = batch_id
+        # The history entry this write committed (set on a clean exit of ``SnapshotStore.write``).
+        self.committed: dict[str, Any] | None = None
 
     def append_frame(self, frame: Any) -> int:
         """Insert a Polars frame already in storage schema (minus ``batch_id``); returns rows."""
@@ -221,6 +223,7 @@ class SnapshotStore:
                 history=history,
             )
             _write_atomically(self.data_dir / MANIFEST, manifest.to_json())
+            writer.committed = entry
             self._collect_garbage(snap_dir, keep=manifest.snapshot)
 
     @staticmethod

@@ -65,6 +65,5 @@ def commit_lines(
             if batch is not None:
                 raise DuplicateFile(batch)
         writer.append_frame(to_storage(frame))
-    manifest = store.manifest()
-    assert manifest is not None
-    return manifest.history[0]
+    assert writer.committed is not None
+    return writer.committed  # this ingest's entry, even if another ingest committed right after

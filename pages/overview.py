@@ -12,11 +12,11 @@ from components.charts import ranked_bars, revenue_profit_trend
 from components.exports import register_table
 from components.kpi import kpi_card
 from components.layout import card, graph, page_header, xfilter_id
-from components.state import NoData, section
+from components.state import NoData, empty_state, section
 from components.theme import color_map
 from data.filters import Filters, describe_period
 from data.insights import account_customers, insights
-from data.metrics import METRICS
+from data.metrics import METRICS, add_shares
 from data.periods import auto_grain
 from data.queries import KPI_METRICS, breakdown, filter_options, kpis, resolve_period, trend
 
@@ -45,7 +45,11 @@ def _trend_table(filters: Filters) -> pl.DataFrame:
 def _top(dimension: str):  # type: ignore[no-untyped-def]
     def build(filters: Filters) -> pl.DataFrame:
         frame = breakdown(filters, dimension)
-        return account_customers(frame) if dimension == "customer" else frame
+        if dimension != "customer" or frame.is_empty():
+            return frame
+        # Shares among account customers, as on the Customers page (walk-in sales are not a customer).
+        accounts = account_customers(frame).drop([c for c in frame.columns if c.endswith("_share_pct")])
+        return add_shares(accounts, ("revenue", "gross_profit", "transactions"))
     return build
 
 
@@ -125,12 +129,18 @@ def top_section(filters: Filters) -> dbc.Row:
                              ("branch", "branches"), ("customer", "customers")):
         frame = _top(dimension)(filters)
         if frame.is_empty():
-            raise NoData
-        figure = ranked_bars(frame, dimension, f"Top 5 {label} by gross profit", period,
-                             colors=colors.get(dimension))
-        graph_id = xfilter_id(dimension, f"overview-top-{dimension}") if dimension in colors else None
-        blocks.append(dbc.Col(card(graph(figure, f"mauzo-top-{dimension}", graph_id),
-                                   csv_key=f"overview-top-{dimension}"), lg=6))
+            if dimension != "customer":
+                raise NoData
+            # e.g. a store whose files carry no customer column: only this block is empty.
+            body = card(empty_state("No account customers in this view",
+                                    "Walk-in, cash and unassigned sales are not ranked as customers."),
+                        title=f"Top 5 {label} by gross profit", subtitle=period)
+        else:
+            figure = ranked_bars(frame, dimension, f"Top 5 {label} by gross profit", period,
+                                 colors=colors.get(dimension))
+            graph_id = xfilter_id(dimension, f"overview-top-{dimension}") if dimension in colors else None
+            body = card(graph(figure, f"mauzo-top-{dimension}", graph_id), csv_key=f"overview-top-{dimension}")
+        blocks.append(dbc.Col(body, lg=6))
     return dbc.Row(blocks, className="g-3")
 
 

@@ -30,3 +30,7 @@ def test_cross_filter_ignores_clicks_without_a_usable_value():
         _cross_filter(trigger, {"points": [{"x": 3.5}]}, Filters(), None)
     with pytest.raises(PreventUpdate):
         _cross_filter({**trigger, "dim": "customer"}, {"points": [{"x": "A"}]}, Filters(), None)
+
+
+def test_a_url_with_an_impossible_selection_falls_back_to_no_filter():
+    assert _parse_search("?branch=" + "x" * 300 + "&startDate=2025-01-01") == Filters()

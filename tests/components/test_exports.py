@@ -37,3 +37,11 @@ def test_excel_workbook_has_a_sheet_per_table(demo_engine):
     assert book.sheetnames == ["Filters", "Branches", "Product lines"]
     assert book["Branches"].max_row == 2  # header + Mombasa
     assert "branch Mombasa" in book["Filters"]["B2"].value
+
+
+def test_text_that_looks_like_a_formula_stays_text_in_excel(demo_engine):
+    register_table("test-formula", "test-evil", "Evil", lambda f: pl.DataFrame({"customer": ["=1+1", "@SUM(A1)"]}))
+    payload = download_payload("xlsx", "test-formula", Filters())
+    sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(payload["content"])))["Evil"]
+    assert [sheet["A2"].value, sheet["A3"].value] == ["=1+1", "@SUM(A1)"]
+    assert sheet["A2"].data_type == "s"

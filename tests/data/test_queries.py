@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 import pytest
 
@@ -71,3 +73,37 @@ def test_previous_period_before_year_one_is_none_not_an_error(demo_engine):
 def test_kpis_without_earlier_sales_have_no_previous_values(demo_engine):
     result = kpis(Filters.create(start="2022-01-01", end="2022-06-30"))
     assert all(item["previous"] is None and item["change"] is None for item in result["metrics"].values())
+
+
+def test_previous_period_figures_match_polars(demo_engine, demo_frame):
+    result = kpis(Filters.create(start="2025-01-01", end="2025-03-31"))
+    before = demo_frame.filter(pl.col("sale_date").is_between(dt.date(2024, 10, 3), dt.date(2024, 12, 31)))
+    assert result["metrics"]["revenue"]["previous"] == pytest.approx(_expected(before)["revenue"], abs=0.001)
+    now = result["metrics"]["revenue"]["value"]
+    assert result["metrics"]["revenue"]["change"] == pytest.approx((now / _expected(before)["revenue"] - 1) * 100)
+
+
+def test_a_range_past_the_data_is_clipped_before_comparing(demo_engine):
+    clipped = kpis(Filters.create(start="2025-01-01", end="2025-12-31"))  # the data ends 2025-06-30
+    assert clipped["period"]["end"] == dt.date(2025, 6, 30)
+    assert clipped["previousPeriod"]["start"] == dt.date(2024, 7, 4)  # 181 days before 2025-01-01
+
+
+def test_breakdown_returns_every_group(demo_engine, demo_frame):
+    got = breakdown(Filters(), "branch")
+    assert set(got["branch"]) == set(demo_frame["branch"].unique())
+
+
+def test_search_keeps_ranks_and_shares_of_the_whole_view(demo_engine):
+    everything = breakdown(Filters(), "item_name")
+    pipes = breakdown(Filters(), "item_name", search="pipe")
+    assert 0 < pipes.height < everything.height
+    assert pipes.join(everything, on="item_name").filter(
+        (pl.col("gp_rank") != pl.col("gp_rank_right"))
+        | (pl.col("gross_profit_share_pct") != pl.col("gross_profit_share_pct_right"))
+    ).is_empty()
+
+
+def test_no_sales_reads_zero_not_null(demo_engine):
+    row = summary(Filters.create(branches=["Atlantis"])).row(0, named=True)
+    assert row["revenue"] == 0 and row["transactions"] == 0 and row["margin_pct"] is None

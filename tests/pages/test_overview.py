@@ -30,3 +30,22 @@ def test_empty_filters_show_the_empty_state(demo_engine):
     nothing = Filters.create(branches=["Atlantis"])
     for section in (kpi_section, trend_section, top_section, insights_section):
         assert EMPTY_MESSAGE in text_of(run(lambda s=section: s(nothing)))
+
+
+def test_without_account_customers_only_the_customer_block_is_empty(tmp_path, demo_frame):
+    import polars as pl
+
+    from data import service
+    from data.engines.duckdb_engine import DuckDBEngine
+    from tests.conftest import build_store
+
+    build_store(tmp_path, demo_frame.head(2_000).with_columns(pl.lit("Unassigned").alias("customer")))
+    engine = DuckDBEngine(tmp_path)
+    service.configure(engine)
+    try:
+        blocks = run(lambda: top_section(Filters())).children
+        assert len(blocks) == 4
+        assert "No account customers in this view" in text_of(blocks[3])
+        assert all("No account customers" not in text_of(b) for b in blocks[:3])
+    finally:
+        engine.close()
