@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from data.errors import InvalidFilter
 from data.filters import Filters
 from data.queries import breakdown, summary
 
@@ -84,7 +85,8 @@ def alignment(filters: Filters, level: str = "product_line", basis: str = "reven
     the average share (100 / number of groups) and at the business's overall margin, so "high"
     means above what an even split and the company as a whole would give."""
     if level not in LEVELS or basis not in BASES:
-        raise ValueError(f"unknown alignment view {level!r}/{basis!r}")
+        raise InvalidFilter(f"unknown alignment view {level!r}/{basis!r}",
+                            {"view": "level must be product_line or item_group; basis revenue or transactions"})
     context = ("product_line",) if level == "item_group" else ()
     frame = breakdown(filters, level, context=context)
     if frame.is_empty():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from data.errors import InvalidFilter
 from data.products import (
     HIDDEN_GEM,
     QUESTION_MARK,
@@ -101,7 +102,7 @@ def test_item_group_alignment_and_download_table(demo_engine):
     table = alignment_table(PERIOD, "item_group")
     assert table.height == frame.height
     assert {"quadrant_by_revenue", "quadrant_by_transactions", "product_line"} <= set(table.columns)
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidFilter):
         alignment(PERIOD, "customer", "revenue")
 
 
