@@ -13,7 +13,7 @@ import polars as pl
 
 from data.engines.base import TimeGrain
 from data.errors import InvalidFilter
-from data.filters import Filters
+from data.filters import Filters, describe_period
 from data.metrics import CORE_AGGREGATES, METRICS, add_shares, change_pct, derive
 from data.schema import check_dimension
 from data.service import get_runner
@@ -65,6 +65,11 @@ def resolve_period(filters: Filters) -> tuple[dt.date | None, dt.date | None]:
     if end < start:  # the requested range holds no sales at all: keep it as asked
         return filters.start or start, filters.end or end
     return start, end
+
+
+def period_label(filters: Filters) -> str:
+    """The period a view really covers, in words, for chart titles and subtitles."""
+    return describe_period(*resolve_period(filters))
 
 
 def previous_period(filters: Filters) -> Filters | None:

@@ -24,7 +24,7 @@ from data.branches import branch_comparison
 from data.filters import Filters, describe_period
 from data.metrics import METRICS
 from data.periods import auto_grain
-from data.queries import dimension_trend, filter_options, matrix, previous_period, resolve_period, summary
+from data.queries import dimension_trend, filter_options, matrix, period_label, previous_period, resolve_period, summary
 
 PAGE = "branches"
 DEFAULT_TREND_METRIC = "gross_profit"
@@ -33,9 +33,6 @@ DEFAULT_HEATMAP_VALUE = "gross_profit"
 HEATMAP_MIN_WIDTH = 640
 CLICK_TARGETS: dict[str, tuple[str, str]] = {"branch": ("branch", "y"), "product_line": ("product_line", "x")}
 
-
-def _period_text(filters: Filters) -> str:
-    return describe_period(*resolve_period(filters))
 
 
 def _branch_colors() -> dict[str, str]:
@@ -103,7 +100,7 @@ def comparison_section(filters: Filters) -> dbc.Row:
     frame = branch_comparison(filters)
     if frame.is_empty():
         raise NoData
-    period = _period_text(filters)
+    period = period_label(filters)
     figure = branch_growth_bars(frame, _branch_colors(), period)
     chart = card(html.Div([
         graph(figure, "mauzo-branch-growth", xfilter_id("branch", "branches-growth", "y")),
@@ -140,7 +137,7 @@ def heatmap_section(filters: Filters, value: str | None = DEFAULT_HEATMAP_VALUE,
     if frame.is_empty():
         raise NoData
     overall = summary(filters)["margin_pct"][0]
-    figure = branch_line_heatmap(frame, value, _period_text(filters), overall_margin=overall)
+    figure = branch_line_heatmap(frame, value, period_label(filters), overall_margin=overall)
     note = ("Colours are centred on the overall margin of this view "
             f"({overall:.1f}%): red cells earn below it." if value == "margin_pct" and overall is not None else
             "Darker cells earn more.")

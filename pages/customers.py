@@ -26,17 +26,14 @@ from data.customers import (
     tier_summary,
     top_tier_customers,
 )
-from data.filters import Filters, describe_period
-from data.queries import resolve_period
+from data.filters import Filters
+from data.queries import period_label
 
 PAGE = "customers"
 TOP_N = 10
 PAGE_SIZE = 15
 SEARCH_ID = "customer-search"
 
-
-def _period_text(filters: Filters) -> str:
-    return describe_period(*resolve_period(filters))
 
 
 def _pareto_table(filters: Filters) -> pl.DataFrame:
@@ -97,7 +94,7 @@ def top_section(filters: Filters) -> html.Div:
     profiles = account_profiles(filters)
     if profiles.is_empty():
         raise NoData
-    period = _period_text(filters)
+    period = period_label(filters)
     by_revenue = set(profiles.sort("revenue", descending=True).head(TOP_N)["customer"].to_list())
     by_gp = set(profiles.sort("gross_profit", descending=True).head(TOP_N)["customer"].to_list())
     subtitle = f"{period} · amber: not in the other top {TOP_N}"
@@ -122,7 +119,7 @@ def pareto_section(filters: Filters) -> html.Div:
     if curve.is_empty():
         raise NoData
     point = pareto_point(curve)
-    figure = pareto_chart(curve, point, f"{_period_text(filters)} · account customers, largest GP first")
+    figure = pareto_chart(curve, point, f"{period_label(filters)} · account customers, largest GP first")
     return card(graph(figure, "mauzo-customer-pareto", "customers-pareto-graph"), csv_key="customers-pareto")
 
 
@@ -131,7 +128,7 @@ def tiers_section(filters: Filters) -> html.Div:
     tiers = tier_summary(filters)
     if tiers.is_empty():
         raise NoData
-    figure = tier_chart(tiers, f"{_period_text(filters)} · share of customers, revenue and GP per tier")
+    figure = tier_chart(tiers, f"{period_label(filters)} · share of customers, revenue and GP per tier")
     return card(graph(figure, "mauzo-customer-tiers", "customers-tiers-graph"), csv_key="customers-tiers")
 
 
@@ -140,7 +137,7 @@ def profile_section(filters: Filters) -> html.Div:
     profile = ideal_profile(filters)
     if profile.is_empty():
         raise NoData
-    period = _period_text(filters)
+    period = period_label(filters)
     top = top_tier_customers(filters)
     lines, branches = preferences(filters, "product_line", top), preferences(filters, "branch", top)
     subtitle = f"{period} · share of each group's revenue"
@@ -208,7 +205,7 @@ def table_section(filters: Filters, search: str | None = None) -> html.Div:
                      dashGridOptions={"pagination": True, "paginationPageSize": PAGE_SIZE,
                                       "paginationPageSizeSelector": False})
     return card(html.Div([html.Div(status, className="small text-muted mb-2", id="customers-table-status"), grid]),
-                title="Customers", subtitle=f"{_period_text(filters)} · search matches any part of the name",
+                title="Customers", subtitle=f"{period_label(filters)} · search matches any part of the name",
                 csv_key="customers-table")
 
 

@@ -18,13 +18,10 @@ from data.filters import Filters, describe_period
 from data.insights import account_customers, insights
 from data.metrics import METRICS, add_shares
 from data.periods import auto_grain
-from data.queries import KPI_METRICS, breakdown, filter_options, kpis, resolve_period, trend
+from data.queries import KPI_METRICS, breakdown, filter_options, kpis, period_label, resolve_period, trend
 
 PAGE = "overview"
 
-
-def _period_text(filters: Filters) -> str:
-    return describe_period(*resolve_period(filters))
 
 
 def _kpi_table(filters: Filters) -> pl.DataFrame:
@@ -115,13 +112,13 @@ def insights_section(filters: Filters) -> html.Div:
         raise NoData
     return card(
         html.Div([html.P(item.text, className="mauzo-insight", id=f"insight-{item.key}") for item in found]),
-        title="Insights", subtitle=f"Computed from {_period_text(filters)}",
+        title="Insights", subtitle=f"Computed from {period_label(filters)}",
     )
 
 
 @section_callback("overview-top")
 def top_section(filters: Filters) -> dbc.Row:
-    period = _period_text(filters)
+    period = period_label(filters)
     options = filter_options()
     colors = {"branch": color_map(options["branches"]), "product_line": color_map(options["productLines"])}
     blocks = []

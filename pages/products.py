@@ -13,7 +13,7 @@ from components.layout import card, graph, page_header, xfilter_id
 from components.product_charts import alignment_chart, items_grid, profit_treemap, share_pairs
 from components.state import NoData, section
 from components.theme import color_map
-from data.filters import Filters, describe_period
+from data.filters import Filters
 from data.products import (
     BASES,
     LEVELS,
@@ -27,7 +27,7 @@ from data.products import (
     overall_margin,
     top_items,
 )
-from data.queries import filter_options, resolve_period
+from data.queries import filter_options, period_label
 
 PAGE = "products"
 LEVEL_INPUT = "pr-align-level"
@@ -42,9 +42,6 @@ for _level, _label in LEVELS.items():
                    lambda f, level=_level: alignment_table(f, level))
 register_table(PAGE, "pr-treemap", "Profit tree", hierarchy)
 
-
-def _period(filters: Filters) -> str:
-    return describe_period(*resolve_period(filters))
 
 
 def _controls() -> html.Div:
@@ -82,7 +79,7 @@ def lines_section(filters: Filters) -> html.Div:
     frame = line_profitability(filters)
     if frame.is_empty():
         raise NoData
-    figure = share_pairs(frame, f"{_period(filters)} · click a line to filter")
+    figure = share_pairs(frame, f"{period_label(filters)} · click a line to filter")
     return card(graph(figure, "mauzo-product-lines", xfilter_id("product_line", "pr-lines", axis="y")),
                 csv_key="pr-lines")
 
@@ -95,7 +92,7 @@ def alignment_section(filters: Filters, level: str | None, basis: str | None) ->
     if frame.is_empty():
         raise NoData
     colors = color_map(filter_options()["productLines"])
-    figure = alignment_chart(frame, guides, colors, _period(filters))
+    figure = alignment_chart(frame, guides, colors, period_label(filters))
     graph_id = xfilter_id("product_line", "pr-alignment", axis="customdata")
     return card(graph(figure, "mauzo-product-alignment", graph_id), csv_key=f"pr-alignment-{level}")
 
@@ -107,7 +104,7 @@ def top_items_section(filters: Filters) -> html.Div:
         raise NoData
     return card(items_grid("pr-top-grid", top_items(frame, ITEMS_SHOWN)),
                 title=f"Top {ITEMS_SHOWN} items by gross profit",
-                subtitle=f"{_period(filters)} · of {frame.height:,} items sold (CSV has them all)",
+                subtitle=f"{period_label(filters)} · of {frame.height:,} items sold (CSV has them all)",
                 csv_key="pr-items-top")
 
 
@@ -121,7 +118,7 @@ def bottom_items_section(filters: Filters) -> html.Div:
     lead = f"{losses:,} loss-making items first, then" if losses else "No loss-making items; shown:"
     return card(items_grid("pr-bottom-grid", worst),
                 title=f"Bottom {ITEMS_SHOWN} items: loss-makers and lowest margins",
-                subtitle=f"{_period(filters)} · {lead} the lowest GP margins",
+                subtitle=f"{period_label(filters)} · {lead} the lowest GP margins",
                 csv_key="pr-items-bottom")
 
 
@@ -130,7 +127,7 @@ def treemap_section(filters: Filters) -> html.Div:
     nodes = hierarchy(filters)
     if nodes.is_empty() or not nodes["size"].sum():
         raise NoData
-    figure = profit_treemap(nodes, overall_margin(filters), _period(filters))
+    figure = profit_treemap(nodes, overall_margin(filters), period_label(filters))
     return card(graph(figure, "mauzo-product-treemap"), csv_key="pr-treemap")
 
 

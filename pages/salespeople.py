@@ -27,7 +27,7 @@ from components.salespeople_charts import (
 from components.state import NoData, empty_state, section
 from data.filters import Filters, describe_period
 from data.periods import auto_grain
-from data.queries import breakdown, filter_options, resolve_period, summary, trend
+from data.queries import breakdown, filter_options, period_label, resolve_period, summary, trend
 from data.salespeople import RANK_GAP_ALERT, leaderboard, margin_drivers, person_mix, product_mix
 
 PAGE = "salespeople"
@@ -38,9 +38,6 @@ register_table(PAGE, "sp-leaderboard", "Leaderboard", leaderboard)
 register_table(PAGE, "sp-margin", "Margin drivers", margin_drivers)
 register_table(PAGE, "sp-mix", "Product mix", product_mix)
 
-
-def _period(filters: Filters) -> str:
-    return describe_period(*resolve_period(filters))
 
 
 def _salespeople() -> list[str]:
@@ -117,7 +114,7 @@ def leaderboard_section(filters: Filters) -> html.Div:
     if frame.is_empty():
         raise NoData
     flagged = frame.filter(pl.col("rank_gap").abs() >= RANK_GAP_ALERT).height
-    note = (f"{count(frame.height)} salespeople · {_period(filters)}. Rank gap = revenue rank − GP rank; "
+    note = (f"{count(frame.height)} salespeople · {period_label(filters)}. Rank gap = revenue rank − GP rank; "
             f"{flagged} differ by {RANK_GAP_ALERT}+ places (highlighted). Click a row to drill down.")
     return card(leaderboard_grid(frame), title="Leaderboard by gross profit", subtitle=note,
                 csv_key="sp-leaderboard")
@@ -128,7 +125,7 @@ def margin_section(filters: Filters) -> html.Div:
     frame = margin_drivers(filters)
     if frame.is_empty():
         raise NoData
-    figure = margin_map(frame, summary(filters)["margin_pct"][0], _period(filters))
+    figure = margin_map(frame, summary(filters)["margin_pct"][0], period_label(filters))
     return card(graph(figure, "mauzo-salespeople-margin", MARGIN_GRAPH), csv_key="sp-margin")
 
 
@@ -138,7 +135,7 @@ def mix_section(filters: Filters) -> html.Div:
     if frame.is_empty():
         raise NoData
     line_order = breakdown(filters, "product_line")["product_line"].to_list()
-    figure = mix_heatmap(frame, line_order, f"{_period(filters)} · click a cell to filter")
+    figure = mix_heatmap(frame, line_order, f"{period_label(filters)} · click a cell to filter")
     chart = graph(figure, "mauzo-salespeople-mix", xfilter_id("product_line", "sp-mix", axis="x"))
     chart.style = {**chart.style, "minWidth": "680px"}  # a matrix needs its width: phones scroll the card
     return card(html.Div(chart, className="mauzo-scroll-x", style={"overflowX": "auto"}), csv_key="sp-mix")
