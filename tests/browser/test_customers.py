@@ -55,8 +55,11 @@ def test_filter_change_updates_figures_url_and_survives_reload(page, live_url):
     before, status = _annotation(page), page.inner_text(STATUS)
     select_dropdown(page, "filter-product-line", "Solar & Energy")
     page.wait_for_function("() => location.search.includes('productLine=Solar')")
-    page.wait_for_function("v => document.querySelector('#customers-table-status')?.innerText !== v", arg=status)
-    page.wait_for_function(f"v => document.querySelector('{PARETO}')?.layout.annotations[0].text !== v", arg=before)
+    # Non-empty and different: while a section re-renders its old text can read as empty.
+    page.wait_for_function("v => { const t = document.querySelector('#customers-table-status')?.innerText; "
+                           "return !!t && t !== v; }", arg=status)
+    page.wait_for_function(f"v => {{ const t = document.querySelector('{PARETO}')?.layout?.annotations?.[0]?.text; "
+                           f"return !!t && t !== v; }}", arg=before)
     after = page.inner_text(STATUS)
     query = parse_qs(urlparse(page.url).query)
     assert query["productLine"] == ["Solar & Energy"] and query["endDate"] == ["2025-06-30"]

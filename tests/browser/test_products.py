@@ -64,7 +64,8 @@ def test_filter_change_updates_figures_url_and_survives_reload(page, live_url, d
     before = _plot(page, LINES, "Array.from(el.data[1].x)")
     select_dropdown(page, "filter-branch", "Mombasa")
     page.wait_for_function("() => location.search.includes('branch=Mombasa')")
-    page.wait_for_function(f"v => document.querySelector('{LINES}').data[1].x[0] !== v", arg=before[0])
+    page.wait_for_function(f"v => {{ const x = document.querySelector('{LINES}')?.data?.[1]?.x?.[0]; "
+                           f"return x !== undefined && x !== v; }}", arg=before[0])
     after = _plot(page, LINES, "Array.from(el.data[1].x)")
     assert after != before
     assert after[0] == pytest.approx(lines["gross_profit_share_pct"][0])
