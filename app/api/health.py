@@ -51,17 +51,37 @@ def openapi() -> Response:
     return json_response(openapi_document())
 
 
+def _real_methods(path: str) -> set[str]:
+    """Methods that routes other than the catch-all serve at ``path``."""
+    return {
+        method
+        for rule in current_app.url_map.iter_rules()
+        if rule.rule == path and rule.endpoint != not_found_endpoint()
+        for method in (rule.methods or ())
+    }
+
+
+def not_found_endpoint() -> str:
+    return f"{api.name}.{not_found.__name__}"
+
+
 @api.route("", methods=ANY_METHOD)
 @api.route("/", methods=ANY_METHOD)
 @api.route("/<path:_rest>", methods=ANY_METHOD)
 def not_found(_rest: str = "") -> Response:
     """405 when the path exists for other methods, else 404 (both as envelopes)."""
-    allowed = {
-        method
-        for rule in current_app.url_map.iter_rules()
-        if rule.rule == request.path and rule.endpoint != request.endpoint
-        for method in (rule.methods or ())
-    }
+    allowed = _real_methods(request.path)
     if allowed:
         raise MethodNotAllowed(valid_methods=sorted(allowed))
     raise NotFound(f"no API route {request.path[:200]}; see /api/openapi.json")
+
+
+@api.after_request
+def honest_allow_header(response: Response) -> Response:
+    """Flask answers OPTIONS with every method of every rule matching the path, which includes the
+    catch-all's; advertise only what the path really serves."""
+    if request.method == "OPTIONS":
+        allowed = _real_methods(request.path)
+        if allowed:
+            response.headers["Allow"] = ", ".join(sorted(allowed | {"OPTIONS"}))
+    return response

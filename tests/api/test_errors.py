@@ -93,3 +93,11 @@ def test_query_failure_is_500_internal_with_nothing_leaked(http, broken_server):
 def test_broken_store_still_answers_health(http, broken_server):
     body = http.get(broken_server.url + "/api/health/db", timeout=30).json()
     assert body["data"]["reachable"] is True and body["data"]["dataVersion"] == "000001-broken"
+
+
+def test_options_advertises_only_the_methods_a_route_serves(live_url):
+    import requests
+
+    response = requests.options(live_url + "/api/kpis/summary", timeout=10)
+    assert response.status_code == 200
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
