@@ -32,3 +32,12 @@ class QueryFailed(DataLayerError):
     """The engine accepted the connection but the query failed."""
 
     code = "QUERY_FAILED"
+
+
+class QueryTimeout(QueryFailed):
+    """The engine gave up on the query (or never answered) within the configured time.
+
+    A subclass of ``QueryFailed`` so code that handles failed queries also handles this one;
+    the REST API can still tell it apart (504 ``QUERY_TIMEOUT``)."""
+
+    code = "QUERY_TIMEOUT"
