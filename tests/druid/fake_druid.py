@@ -126,6 +126,20 @@ class FakeDruid:
         self._server.shutdown()
         self._server.server_close()
 
+    def answer(self, answers: dict[str, Reply | Callable[[dict[str, Any]], Reply]]) -> None:
+        """Answer SQL by the first key found in the query text (a reply, or a function of the body)."""
+        def sql(body: dict[str, Any]) -> Reply:
+            for key, reply in answers.items():
+                if key in body["query"]:
+                    return reply(body) if callable(reply) else reply
+            return error_reply(400, "druidException", f"no scripted answer for {body['query'][:80]}",
+                               "INVALID_INPUT", "invalidInput")
+        self.sql = sql
+
+    def queries(self) -> list[dict[str, Any]]:
+        """The JSON bodies of every SQL query received, in order."""
+        return [r.json for r in self.of("POST", "/druid/v2/sql") if r.path == "/druid/v2/sql"]
+
     def of(self, method: str, path_prefix: str) -> list[Recorded]:
         return [r for r in self.requests if r.method == method and r.path.startswith(path_prefix)]
 
