@@ -9,32 +9,30 @@ from __future__ import annotations
 
 import importlib
 import threading
-
-from dash import Dash
+from typing import TYPE_CHECKING
 
 from app.config import REPO_ROOT, Settings
+
+if TYPE_CHECKING:
+    from dash import Dash
 
 PAGE_MODULES: tuple[str, ...] = (
     "pages.overview", "pages.salespeople", "pages.products", "pages.branches", "pages.customers", "pages.diagnostics",
 )
 
 
-def _engine_for(settings: Settings):  # type: ignore[no-untyped-def]
-    from data.engines.duckdb_engine import DuckDBEngine
-    from data.service import make_engine
-
-    if settings.engine == "duckdb":
-        return DuckDBEngine(settings.data_dir)
-    return make_engine()
-
-
 def create_app(settings: Settings | None = None) -> Dash:
     """Build the app. Importing page modules registers them (no folder scanning, so the page list
-    is explicit). Engine connections open lazily, after gunicorn forks."""
+    is explicit). Engine connections open lazily, after gunicorn forks.
+
+    The query runner (engine + result cache) belongs to this app: it is kept in
+    ``server.extensions`` and found through ``current_app`` by ``data.service.get_runner``."""
+    from dash import Dash
+
     from app.api import register_api
     from app.cache import init_cache
     from app.observability import init_observability
-    from app.shell import build_layout
+    from app.shell import build_layout, register_not_found
     from data import service
 
     settings = settings or Settings.from_env()
@@ -54,12 +52,13 @@ def create_app(settings: Settings | None = None) -> Dash:
 
     init_observability(server)
     cache = init_cache(server, settings)
-    service.configure(_engine_for(settings), cache)
+    server.extensions[service.RUNNER_EXTENSION] = service.make_runner(settings, cache)
     register_api(server)
 
     for module in PAGE_MODULES:
         importlib.import_module(module)
     app.layout = build_layout
+    register_not_found(server)
     _register_dash_resources_on_first_request(app)
     return app
 

@@ -1,4 +1,9 @@
-"""Settings read from the environment, in one place."""
+"""Settings read from the environment: the only module that reads ``os.environ``.
+
+Everything else receives a ``Settings`` value (the app factory, the engines, the cache, the API
+tokens, the CLI), so what a deployment can configure is listed here and in docs/configuration.md,
+and a test can build any configuration without touching the process environment.
+"""
 
 from __future__ import annotations
 
@@ -9,33 +14,50 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable about a running Mauzo, with the laptop-friendly defaults."""
 
-    data_dir: Path = field(default_factory=lambda: Path(os.environ.get("MAUZO_DATA_DIR", "var")).resolve())
-    engine: str = field(default_factory=lambda: os.environ.get("MAUZO_ENGINE", "duckdb"))
-    redis_url: str | None = field(default_factory=lambda: os.environ.get("REDIS_URL") or None)
-    cache_timeout: int = field(default_factory=lambda: int(os.environ.get("MAUZO_CACHE_TIMEOUT", "3600")))
+    data_dir: Path = field(default_factory=lambda: Path(_env("MAUZO_DATA_DIR", "var")).resolve())
+    # Which engine serves queries: a name in data.engines.registry (duckdb, druid).
+    engine: str = field(default_factory=lambda: _env("MAUZO_ENGINE", "duckdb").strip().lower() or "duckdb")
+    duckdb_threads: int | None = field(default_factory=lambda: int(_env("MAUZO_DUCKDB_THREADS") or 0) or None)
+    redis_url: str | None = field(default_factory=lambda: _env("REDIS_URL") or None)
+    cache_timeout: int = field(default_factory=lambda: int(_env("MAUZO_CACHE_TIMEOUT", "3600")))
     # none | simple | filesystem | redis; empty = redis when REDIS_URL is set, else filesystem.
-    cache_backend: str = field(default_factory=lambda: os.environ.get("MAUZO_CACHE", "").strip().lower())
+    cache_backend: str = field(default_factory=lambda: _env("MAUZO_CACHE").strip().lower())
     # Short on purpose: a dead or silent Redis must cost a request a fraction of a second, not 5 s.
-    cache_socket_timeout: float = field(
-        default_factory=lambda: float(os.environ.get("MAUZO_CACHE_SOCKET_TIMEOUT", "0.5")))
-    cache_connect_timeout: float = field(
-        default_factory=lambda: float(os.environ.get("MAUZO_CACHE_CONNECT_TIMEOUT", "0.25")))
+    cache_socket_timeout: float = field(default_factory=lambda: float(_env("MAUZO_CACHE_SOCKET_TIMEOUT", "0.5")))
+    cache_connect_timeout: float = field(default_factory=lambda: float(_env("MAUZO_CACHE_CONNECT_TIMEOUT", "0.25")))
     # After a backend failure, skip the backend this long (seconds) so requests don't each pay a timeout.
-    cache_retry_interval: float = field(
-        default_factory=lambda: float(os.environ.get("MAUZO_CACHE_RETRY_INTERVAL", "5")))
+    cache_retry_interval: float = field(default_factory=lambda: float(_env("MAUZO_CACHE_RETRY_INTERVAL", "5")))
     # Stampede lock lifetime (a dead holder's lock frees itself) and how long waiters wait for a result.
-    cache_lock_timeout: float = field(default_factory=lambda: float(os.environ.get("MAUZO_CACHE_LOCK_TIMEOUT", "30")))
-    cache_wait_timeout: float = field(default_factory=lambda: float(os.environ.get("MAUZO_CACHE_WAIT_TIMEOUT", "35")))
+    cache_lock_timeout: float = field(default_factory=lambda: float(_env("MAUZO_CACHE_LOCK_TIMEOUT", "30")))
+    cache_wait_timeout: float = field(default_factory=lambda: float(_env("MAUZO_CACHE_WAIT_TIMEOUT", "35")))
     # Results larger than this (encoded) are returned but not cached.
-    cache_max_bytes: int = field(
-        default_factory=lambda: int(os.environ.get("MAUZO_CACHE_MAX_BYTES", str(64 * 1024 * 1024))))
-    secret_key: str = field(default_factory=lambda: os.environ.get("MAUZO_SECRET_KEY", "mauzo-dev-secret"))
+    cache_max_bytes: int = field(default_factory=lambda: int(_env("MAUZO_CACHE_MAX_BYTES", str(64 * 1024 * 1024))))
+    secret_key: str = field(default_factory=lambda: _env("MAUZO_SECRET_KEY", "mauzo-dev-secret"))
+    # Bearer tokens for /api (comma separated) and/or a file of them (one per line, # comments).
+    api_tokens: str = field(default_factory=lambda: _env("MAUZO_API_TOKENS"))
+    api_tokens_file: str = field(default_factory=lambda: _env("MAUZO_API_TOKENS_FILE").strip())
+    log_level: str = field(default_factory=lambda: _env("MAUZO_LOG_LEVEL", "INFO").strip().upper() or "INFO")
+    # Apache Druid (MAUZO_ENGINE=druid): the router URL and how to reach the datasource.
+    druid_url: str | None = field(default_factory=lambda: _env("DRUID_URL").strip() or None)
+    druid_user: str | None = field(default_factory=lambda: _env("DRUID_USER") or None)
+    druid_password: str | None = field(default_factory=lambda: _env("DRUID_PASSWORD") or None)
+    druid_datasource: str = field(default_factory=lambda: _env("DRUID_DATASOURCE", "sales_analytics"))
+    druid_timeout_s: float = field(default_factory=lambda: float(_env("DRUID_TIMEOUT_S", "30")))
     title: str = "Mauzo"
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
         return cls(**overrides)  # type: ignore[arg-type]
+
+
+def settings() -> Settings:
+    """The settings of this process as the environment gives them now."""
+    return Settings.from_env()

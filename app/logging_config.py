@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import sys
 from typing import Any
 
+from app.config import Settings
 from data.context import current_request_id
 
 REQUEST_LOGGER = "mauzo.request"
@@ -60,4 +60,4 @@ def configure_logging(level: str | None = None) -> None:
     handler.setFormatter(JsonFormatter())
     handler.addFilter(RequestIdFilter())
     root.addHandler(handler)
-    root.setLevel(level or os.environ.get("MAUZO_LOG_LEVEL", "INFO").upper())
+    root.setLevel(level or Settings.from_env().log_level)

@@ -18,23 +18,23 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
+from flask import Flask, Response, request
 
 from components.exports import download_payload
-from components.filter_bar import filter_bar, filter_summary
+from components.filter_bar import DIM_CONTROL, dim_options, filter_bar, filter_notice, filter_summary
 from components.state import error_state
 from data.context import current_request_id
+from data.dimensions import DIMENSIONS, FILTER_DIMENSIONS
 from data.errors import DataLayerError, EngineUnavailable, InvalidFilter
-from data.filters import Filters
+from data.filters import Filters, Ignored, parse_link, unknown_values
 from data.periods import matching_preset, preset_range
-from data.queries import filter_options
+from data.queries import comparison_label, filter_options
 
 log = logging.getLogger("mauzo.shell")
 
-CROSS_FILTER_DIMENSIONS = {"branch": "branches", "product_line": "product_lines"}
-
 
 def _options() -> tuple[dict, str | None]:
-    empty = {"branches": [], "productLines": [], "minDate": None, "maxDate": None}
+    empty: dict = {**{d.options_key: [] for d in FILTER_DIMENSIONS}, "minDate": None, "maxDate": None}
     try:
         return filter_options(), None
     except EngineUnavailable:
@@ -74,6 +74,12 @@ def build_layout() -> html.Div:
         [
             dcc.Location(id="url", refresh=False),
             dcc.Store(id="filters"),
+            # The filter choices read from the data when the page was built (for the notice that
+            # a link's value matches nothing, and for each control's options).
+            dcc.Store(id="filter-options", data={d.options_key: options.get(d.options_key, [])
+                                                 for d in FILTER_DIMENSIONS}),
+            dcc.Store(id="page-titles", data={p["path"]: p["title"] for p in dash.page_registry.values()}),
+            dcc.Store(id="page-title"),
             dcc.Store(id="refresh-token", data=0),
             dcc.Store(id="xfilter-undo"),
             dcc.Store(id="theme", storage_type="local"),
@@ -85,6 +91,7 @@ def build_layout() -> html.Div:
                     html.Div(
                         [
                             filter_bar(options),
+                            html.Div(id="filter-notice"),
                             html.Div(
                                 [
                                     html.Div(id="filter-summary", className="small"),
@@ -161,16 +168,13 @@ def _anchor(options_max: Any) -> dt.date | None:
     return options_max if isinstance(options_max, dt.date) else dt.date.fromisoformat(str(options_max)[:10])
 
 
-def _parse_search(search: str | None) -> Filters:
-    args = parse_qs((search or "").lstrip("?"), keep_blank_values=False)
-    try:
-        return Filters.from_args(args)
-    except InvalidFilter:
-        pass
-    try:  # a hand-edited URL with a bad date: keep the selections
-        return Filters.from_args({k: v for k, v in args.items() if k not in ("startDate", "endDate")})
-    except InvalidFilter:  # ...or a bad selection too: start from the unfiltered view
-        return Filters()
+def _parse_search(search: str | None) -> tuple[Filters, list[Ignored]]:
+    """A link's filters, keeping every valid part (see ``data.filters.parse_link``)."""
+    return parse_link(parse_qs((search or "").lstrip("?"), keep_blank_values=False))
+
+
+def _known_values(options: dict | None) -> dict[str, list[str]]:
+    return {d.options_key: list((options or {}).get(d.options_key) or []) for d in FILTER_DIMENSIONS}
 
 
 @callback(
@@ -178,30 +182,37 @@ def _parse_search(search: str | None) -> Filters:
     Output("filter-preset", "value"),
     Output("filter-dates", "start_date"),
     Output("filter-dates", "end_date"),
-    Output("filter-branch", "value"),
-    Output("filter-product-line", "value"),
+    Output("filter-compare", "value"),
+    Output({"type": DIM_CONTROL, "dim": ALL}, "value"),
+    Output({"type": DIM_CONTROL, "dim": ALL}, "options"),
     Output("filters", "data"),
     Output("xfilter-undo", "data"),
+    Output("filter-notice", "children"),
     Input("url", "search"),
     Input("filter-preset", "value"),
     Input("filter-dates", "start_date"),
     Input("filter-dates", "end_date"),
-    Input("filter-branch", "value"),
-    Input("filter-product-line", "value"),
+    Input("filter-compare", "value"),
+    Input({"type": DIM_CONTROL, "dim": ALL}, "value"),
     Input("filter-reset", "n_clicks"),
     Input({"type": "xfilter", "dim": ALL, "axis": ALL, "key": ALL}, "clickData"),
     Input("xfilter-undo-btn", "n_clicks"),
+    State({"type": DIM_CONTROL, "dim": ALL}, "id"),
     State("xfilter-undo", "data"),
     State("filter-dates", "max_date_allowed"),
+    State("filter-options", "data"),
+    State("filters", "data"),
 )
-def sync_filters(search, preset, start, end, branches, product_lines, _reset, _clicks, _undo,
-                 undo_data, max_date):  # type: ignore[no-untyped-def]
-    """Keep URL, controls and the filters store in step, whichever changed."""
+def sync_filters(search, preset, start, end, compare, dim_values, _reset, _clicks, _undo,  # type: ignore[no-untyped-def]
+                 dim_ids, undo_data, max_date, options, current_data):
+    """Keep URL, controls and the filters store in step, whichever changed, and say what part of
+    a link could not be used."""
     trigger = ctx.triggered_id
     anchor = _anchor(max_date)
     undo_out: Any = no_update
+    ignored: list[Ignored] = []
     if trigger is None or trigger == "url":
-        filters = _parse_search(search)
+        filters, ignored = _parse_search(search)
     elif trigger == "filter-reset":
         filters, undo_out = Filters(), None
     elif trigger == "xfilter-undo-btn":
@@ -209,36 +220,48 @@ def sync_filters(search, preset, start, end, branches, product_lines, _reset, _c
             raise PreventUpdate
         filters, undo_out = Filters.from_args(undo_data), None
     elif isinstance(trigger, dict) and trigger.get("type") == "xfilter":
-        filters, undo_out = _cross_filter(trigger, ctx.triggered[0]["value"], _parse_search(search), undo_data)
+        filters, undo_out = _cross_filter(trigger, ctx.triggered[0]["value"], _parse_search(search)[0], undo_data)
     elif trigger == "filter-preset":
         if preset == "custom":
             raise PreventUpdate
         new_start, new_end = preset_range(preset, anchor)
-        filters = _parse_search(search).with_dates(new_start, new_end)
+        filters = _parse_search(search)[0].with_dates(new_start, new_end)
     else:
         try:
-            filters = Filters.create(start=start, end=end, branches=branches, product_lines=product_lines)
+            chosen = {item["dim"]: value or [] for item, value in zip(dim_ids, dim_values, strict=True)}
+            filters = Filters.create(start=start, end=end, compare=compare, **chosen)
         except InvalidFilter:
             raise PreventUpdate from None
+    known = _known_values(options)
+    ignored += unknown_values(filters, known)
+    if ignored:
+        notice: Any = filter_notice(ignored)
+    elif trigger == "url" and current_data == filters.as_dict():
+        notice = no_update  # the URL was just normalized: keep telling what the link asked for
+    else:
+        notice = None
     new_search = filters.to_query_string()
+    names = [item["dim"] for item in dim_ids]
     return (
         new_search if new_search != (search or "") else no_update,
         matching_preset(filters.start, filters.end, anchor),
         filters.start.isoformat() if filters.start else None,
         filters.end.isoformat() if filters.end else None,
-        list(filters.branches),
-        list(filters.product_lines),
+        filters.compare,
+        [list(filters.values(name)) for name in names],
+        [dim_options(known.get(DIMENSIONS[name].options_key, []), filters.values(name)) for name in names],
         filters.as_dict(),
         undo_out,
+        notice,
     )
 
 
 def _cross_filter(trigger: dict, click: dict | None, current: Filters, undo_data: dict | None
                   ) -> tuple[Filters, Any]:
-    """A click on a bar or cell for a branch or product line narrows the view to it."""
-    attr = CROSS_FILTER_DIMENSIONS.get(trigger.get("dim", ""))
+    """A click on a bar or cell of a cross-filter dimension narrows the view to it."""
+    dim = DIMENSIONS.get(trigger.get("dim", ""))
     points = (click or {}).get("points") or []
-    if attr is None or not points:
+    if dim is None or not dim.cross_filter or not points:
         raise PreventUpdate
     point = points[0]
     value = point.get(trigger.get("axis", "x"))
@@ -246,7 +269,7 @@ def _cross_filter(trigger: dict, click: dict | None, current: Filters, undo_data
         value = value[0] if value else None
     if not isinstance(value, str) or not value:
         raise PreventUpdate
-    narrowed = current.with_selection(**{attr: [value]})
+    narrowed = current.with_selection(**{dim.name: [value]})
     if narrowed == current:
         raise PreventUpdate
     return narrowed, (undo_data or current.as_dict())
@@ -264,9 +287,8 @@ def show_cross_filter(undo_data: dict | None, filters_data: dict | None) -> tupl
         return "", {"display": "none"}
     current = Filters.from_args(filters_data or {})
     before = Filters.from_args(undo_data)
-    added = [f"{label}: {', '.join(getattr(current, attr))}" for label, attr in
-             (("Branch", "branches"), ("Product line", "product_lines"))
-             if getattr(current, attr) != getattr(before, attr)]
+    added = [f"{d.label}: {', '.join(current.values(d.name))}" for d in FILTER_DIMENSIONS
+             if current.values(d.name) != before.values(d.name)]
     return "Chart filter " + "; ".join(added), {"display": "flex"}
 
 
@@ -275,7 +297,11 @@ def describe_filters(filters_data: dict | None, max_date: Any) -> Any:
     filters = Filters.from_args(filters_data or {})
     anchor = _anchor(max_date)
     note = f"latest sale {anchor.strftime('%d %b %Y')}" if anchor else None
-    return filter_summary(filters.describe(), note)
+    try:
+        comparison = comparison_label(filters)
+    except DataLayerError:
+        comparison = None
+    return filter_summary(filters.describe(), note, comparison)
 
 
 @callback(Output("refresh-token", "data"), Input("refresh-btn", "n_clicks"), prevent_initial_call=True)
@@ -324,8 +350,45 @@ clientside_callback(
 )
 
 clientside_callback(
-    "function(n, open) { return n ? !open : open; }",
+    """
+    function(n, pathname, open) {
+        const ctx = window.dash_clientside.callback_context;
+        const byToggler = ctx.triggered.length && ctx.triggered[0].prop_id === 'nav-toggler.n_clicks';
+        return byToggler ? !open : false;  // choosing a page closes the phone menu
+    }
+    """,
     Output("nav-collapse", "is_open"),
     Input("nav-toggler", "n_clicks"),
+    Input("url", "pathname"),
     State("nav-collapse", "is_open"),
 )
+
+clientside_callback(
+    """
+    function(pathname, titles) {
+        const path = (pathname || '/').replace(/\\/+$/, '') || '/';
+        document.title = (titles && titles[path]) || 'Mauzo · Page not found';
+        return document.title;
+    }
+    """,
+    Output("page-title", "data"),
+    Input("url", "pathname"),
+    State("page-titles", "data"),
+)
+
+
+# -- HTTP status for unknown paths -------------------------------------------------------------
+_APP_PREFIXES: tuple[str, ...] = ("/_dash", "/_reload", "/_favicon", "/assets/", "/api", "/embed")
+
+
+def register_not_found(server: Flask) -> None:
+    """Dash answers every path with its index page; a path that is no page must still say 404
+    to browsers, crawlers and link checkers (the page itself shows "Page not found")."""
+
+    @server.after_request
+    def _not_found_status(response: Response) -> Response:
+        path = request.path
+        if (request.method == "GET" and response.status_code == 200 and response.mimetype == "text/html"
+                and not path.startswith(_APP_PREFIXES) and _page_for(path) is None):
+            response.status_code = 404
+        return response

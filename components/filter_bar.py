@@ -1,11 +1,49 @@
-"""The global filter bar: date presets and range, branch and product line selections."""
+"""The global filter bar: date presets and range, the comparison period, and one multi-select per
+filter dimension declared in ``data.dimensions`` (pattern-matching ids ``{"type": "filter-dim",
+"dim": <name>}``), so a new filter dimension gets its control without touching this file."""
 
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from data.dimensions import FILTER_DIMENSIONS, Dimension
+from data.filters import Ignored
 from data.periods import PRESETS
+
+DIM_CONTROL = "filter-dim"
+COMPARE_CHOICES: dict[str, str] = {
+    "auto": "Compare: automatic",
+    "previous": "Compare: previous period",
+    "lastYear": "Compare: same period last year",
+}
+NOT_IN_DATA = " (not in the data)"
+
+
+def dim_control_id(name: str) -> dict[str, str]:
+    return {"type": DIM_CONTROL, "dim": name}
+
+
+def dim_options(known: list[str], selected: list[str] | tuple[str, ...] = ()) -> list[dict[str, str]]:
+    """The choices of one control: the values in the data, plus any selected value that is not
+    (kept visible and labelled, so a link's unknown value is never silently dropped)."""
+    options = [{"label": value, "value": value} for value in known]
+    known_set = set(known)
+    options += [{"label": value + NOT_IN_DATA, "value": value} for value in selected if value not in known_set]
+    return options
+
+
+def _dimension_control(dim: Dimension, options: dict) -> dbc.Col:
+    return dbc.Col(
+        html.Div(
+            dcc.Dropdown(
+                id=dim_control_id(dim.name), options=dim_options(options.get(dim.options_key, [])), multi=True,
+                placeholder=dim.placeholder, maxHeight=320,
+            ),
+            title=dim.description,
+        ),
+        xs=12, sm=6, lg=True, className="mauzo-filter-dim",
+    )
 
 
 def filter_bar(options: dict) -> html.Div:
@@ -35,18 +73,13 @@ def filter_bar(options: dict) -> html.Div:
                 ),
                 dbc.Col(
                     dcc.Dropdown(
-                        id="filter-branch", options=options.get("branches", []), multi=True,
-                        placeholder="All branches",
+                        id="filter-compare",
+                        options=[{"label": label, "value": key} for key, label in COMPARE_CHOICES.items()],
+                        value="auto", clearable=False, searchable=False,
                     ),
-                    xs=12, sm=6, lg=True,
+                    xs=12, sm=6, lg=2,
                 ),
-                dbc.Col(
-                    dcc.Dropdown(
-                        id="filter-product-line", options=options.get("productLines", []), multi=True,
-                        placeholder="All product lines",
-                    ),
-                    xs=12, sm=6, lg=True,
-                ),
+                *(_dimension_control(dim, options) for dim in FILTER_DIMENSIONS),
                 dbc.Col(
                     html.Div(
                         [
@@ -66,8 +99,22 @@ def filter_bar(options: dict) -> html.Div:
     )
 
 
-def filter_summary(text: str, anchor_note: str | None) -> list:
+def filter_summary(text: str, anchor_note: str | None, comparison: str | None = None) -> list:
     parts: list = [html.Span("Showing: ", className="text-muted"), html.Span(text, id="filter-summary-text")]
+    if comparison:
+        parts.append(html.Span(f" · {comparison}", className="text-muted", id="filter-comparison-text"))
     if anchor_note:
         parts.append(html.Span(f" · {anchor_note}", className="text-muted small"))
     return parts
+
+
+def filter_notice(ignored: list[Ignored]) -> dbc.Alert | None:
+    """What a link asked for that could not be used, and why: never a silent widening."""
+    if not ignored:
+        return None
+    items = [html.Li([html.Code(f"{item.arg}={item.value}" if item.value else item.arg), f": {item.reason}"])
+             for item in ignored]
+    return dbc.Alert(
+        [html.Strong("Part of this link could not be used."), html.Ul(items, className="mb-0 mt-1")],
+        color="warning", className="py-2 small mb-2", id="filter-notice-alert", dismissable=True,
+    )

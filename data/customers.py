@@ -2,7 +2,7 @@
 
 Walk-in, cash and unassigned sales are not customers anyone can call on, so every ranking here
 starts from ``account_customers``; ``non_account_summary`` says how much of the view they carry.
-Group figures (a tier's margin, average order value) are recomputed from summed cents through
+Group figures (a tier's margin, average order value) are recomputed from exactly summed money through
 ``data.metrics.derive`` so a margin is always a ratio of sums, defined in one place.
 """
 
@@ -27,13 +27,14 @@ TOP_TIER = "A"
 PARETO_THRESHOLD = 80.0
 
 
-def account_profiles(filters: Filters) -> pl.DataFrame:
-    """One row per account customer (GP order) with GP rank and shares of account revenue/GP."""
-    frame = customer_profiles(filters)
+def account_profiles(filters: Filters, keep_raw: bool = False) -> pl.DataFrame:
+    """One row per account customer (GP order) with GP rank and shares of account revenue/GP.
+    ``keep_raw`` keeps fixed-point money (``*_raw``) for exact group totals."""
+    frame = customer_profiles(filters, keep_raw=keep_raw)
     if frame.is_empty():
         return frame
     frame = account_customers(frame).sort(["gross_profit", "customer"], descending=[True, False])
-    frame = frame.with_row_index("gp_rank", offset=1).with_columns(pl.col("gp_rank").cast(pl.Int64))
+    frame = frame.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("gp_rank"))
     return add_shares(frame, ("revenue", "gross_profit"))
 
 
@@ -116,14 +117,13 @@ def assign_tiers(profiles: pl.DataFrame) -> pl.DataFrame:
 
 
 def _group_figures(frame: pl.DataFrame, by: str) -> pl.DataFrame:
-    """Sum per-customer figures back to cents and derive group metrics through ``derive``."""
-    def cents(name: str) -> pl.Expr:
-        return (pl.col(name) * 100.0).round(0).cast(pl.Int64).sum().alias(f"{name}_cents")
+    """Sum per-customer fixed-point money (``*_raw``) exactly and derive group metrics through ``derive``."""
+    def total(name: str) -> pl.Expr:
+        return pl.col(f"{name}_raw").sum().alias(name)
 
     summed = frame.group_by(by).agg(
-        cents("revenue"), cents("cost"), cents("gross_profit"), cents("returns_value").alias("returns_cents"),
-        (pl.col("revenue") + pl.col("returns_value")).mul(100.0).round(0).cast(pl.Int64).sum()
-        .alias("gross_sales_cents"),
+        total("revenue"), total("cost"), total("gross_profit"), total("returns_value"),
+        (pl.col("revenue_raw") + pl.col("returns_value_raw")).sum().alias("gross_sales"),
         pl.col("transactions").sum(),
         pl.len().cast(pl.Int64).alias("customers"),
         pl.col("recency_days").mean().alias("avg_recency_days"),
@@ -141,7 +141,7 @@ def _months(filters: Filters) -> float | None:
 
 def tier_summary(filters: Filters) -> pl.DataFrame:
     """One row per tier: customers, revenue, GP, their shares, margin and buying behaviour."""
-    profiles = account_profiles(filters)
+    profiles = account_profiles(filters, keep_raw=True)
     if profiles.is_empty():
         return profiles
     tiered = assign_tiers(profiles)
@@ -158,7 +158,7 @@ def tier_summary(filters: Filters) -> pl.DataFrame:
 
 def ideal_profile(filters: Filters) -> pl.DataFrame:
     """Top tier against everyone else, one row each: what the best customers do differently."""
-    profiles = account_profiles(filters)
+    profiles = account_profiles(filters, keep_raw=True)
     if profiles.is_empty():
         return profiles
     tiered = assign_tiers(profiles).with_columns(

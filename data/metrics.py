@@ -1,142 +1,199 @@
-"""Business metrics, defined once.
+"""Business metrics, declared once.
 
-Additive aggregates are computed in SQL (engine-neutral expressions over the stored columns);
-ratios and money conversions are Polars expressions applied *after* aggregation, so a margin is
-always a ratio of sums and never an average of ratios. Pages, the REST API and tests all use
-``derive`` and ``METRICS`` from here.
+A ``Metric`` is either *additive* (an SQL aggregate over stored columns, run by the engine) or
+*derived* (a Polars expression over other metrics, computed after aggregation, so a margin is
+always a ratio of sums and never an average of ratios). ``derive``, the KPI cards, REST row
+schemas, CSV/Excel headers, GraphQL fields and ``docs/metrics.md`` all read this registry.
+
+Money is summed exactly in the store's fixed-point unit (``MONEY_SCALE`` = ten-thousandths of a
+shilling, integers) and turned into KSh once, at the end of ``derive``: sums are rounded half away
+from zero to the cent; ratios are computed from the exact integers first.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 import polars as pl
 
-from data.schema import NON_ACCOUNT_CUSTOMERS
+from data.schema import MONEY_SCALE, NON_ACCOUNT_CUSTOMERS
+
+# Units a metric can have; the display formatter (components/format.py) keys on these.
+MONEY, PCT, COUNT, NUMBER, DATE = "money", "pct", "count", "number", "date"
 
 # A line is a return when its quantity or value is negative.
-IS_RETURN = "(quantity < 0 OR revenue_cents < 0)"
+IS_RETURN = "(quantity < 0 OR revenue_e4 < 0)"
 
-# name -> SQL aggregate over one group of stored lines.
-# Sums are COALESCEd so a view without sales reads 0, not null.
-AGGREGATES: dict[str, str] = {
-    "revenue_cents": "COALESCE(SUM(revenue_cents), 0)",
-    "cost_cents": "COALESCE(SUM(cost_cents), 0)",
-    "gross_profit_cents": "COALESCE(SUM(revenue_cents - cost_cents), 0)",
-    "units": "COALESCE(SUM(quantity), 0)",
-    "lines": "COUNT(*)",
-    "gross_sales_cents": f"COALESCE(SUM(CASE WHEN {IS_RETURN} THEN 0 ELSE revenue_cents END), 0)",
-    "returns_cents": f"COALESCE(SUM(CASE WHEN {IS_RETURN} THEN -revenue_cents ELSE 0 END), 0)",
-    # Distinct invoices per branch (numbering often restarts per branch), plus one per line that
-    # carries no invoice id.
-    "transactions": "COUNT(DISTINCT branch || '|' || invoice_id) "
-                    "+ COALESCE(SUM(CASE WHEN invoice_id IS NULL THEN 1 ELSE 0 END), 0)",
-    # Account customers only: walk-in, cash and unassigned sales are not customers.
-    "customers": "COUNT(DISTINCT CASE WHEN customer NOT IN ({non_accounts}) THEN customer END)",
-}
-
-# Values an aggregate compares with: bound as parameters, in this order, never written into SQL.
-AGGREGATE_PARAMS: dict[str, tuple[str, ...]] = {"customers": tuple(sorted(NON_ACCOUNT_CUSTOMERS))}
-
-CORE_AGGREGATES: tuple[str, ...] = (
-    "revenue_cents",
-    "cost_cents",
-    "gross_profit_cents",
-    "units",
-    "lines",
-    "gross_sales_cents",
-    "returns_cents",
-    "transactions",
-    "customers",
-)
+Compute = Callable[[Callable[[str], pl.Expr]], pl.Expr]
 
 
 @dataclass(frozen=True)
 class Metric:
-    """A metric users see: its label, how to format it, and what it means."""
+    """One figure people see (or one the figures are built from)."""
 
     name: str
     label: str
-    kind: str  # "money" | "pct" | "count" | "number"
+    kind: str  # MONEY | PCT | COUNT | NUMBER | DATE
     description: str
     higher_is_better: bool = True
+    # Additive: an aggregate over stored columns. ``{time}`` is the dataset's time column as a
+    # date; ``{params}`` the placeholders for ``params`` (bound, never written into SQL).
+    sql: str | None = None
+    params: tuple[object, ...] = ()
+    # Derived: inputs (other metric names) and an expression over them; ``col(name)`` gives an
+    # input in raw units (money still in MONEY_SCALE integers), so ratios are exact.
+    inputs: tuple[str, ...] = ()
+    compute: Compute | None = None
+    kpi: bool = False  # a headline card on the Overview and in /api/kpis/summary
+    public: bool = True  # shown in REST rows, exports and docs (False: a building block only)
+    per_period: bool = True  # meaningful per period (offered as a trend metric)
+    fmt: str = ""  # d3-format for charts and tables; empty: chosen from the kind
+    dtype: type[pl.DataType] | None = field(default=None, compare=False)
+
+    @property
+    def additive(self) -> bool:
+        return self.sql is not None
+
+    @property
+    def unit_suffix(self) -> str:
+        return {MONEY: " (KSh)", PCT: " (%)"}.get(self.kind, "")
 
 
-METRICS: dict[str, Metric] = {
-    m.name: m
-    for m in (
-        Metric("revenue", "Revenue", "money", "Net sales value after returns (KSh)."),
-        Metric("cost", "Cost", "money", "Cost of the goods sold, net of returns (KSh).", False),
-        Metric("gross_profit", "Gross profit", "money", "Revenue minus cost (KSh)."),
-        Metric("margin_pct", "GP margin", "pct", "Gross profit as a share of revenue (ratio of sums)."),
-        Metric("units", "Units", "number", "Quantity sold, net of returns."),
-        Metric("transactions", "Transactions", "count",
-               "Distinct invoices per branch (lines without an invoice id count once each)."),
-        Metric("avg_transaction_value", "Avg transaction value", "money", "Revenue per transaction (KSh)."),
-        Metric("avg_gp_per_sale", "Avg GP per sale", "money", "Gross profit per transaction (KSh)."),
-        Metric("customers", "Active customers", "count",
-               "Distinct account customers with at least one line (walk-in, cash and unassigned sales excluded)."),
-        Metric("returns_value", "Returns", "money", "Value of returned goods (KSh).", False),
-        Metric("return_rate_pct", "Return rate", "pct", "Returns as a share of gross sales before returns.", False),
-        Metric("lines", "Sales lines", "count", "Invoice lines."),
-    )
-}
-
-
-def _cents(name: str) -> pl.Expr:
-    return (pl.col(name).cast(pl.Float64) / 100.0).round(2)
-
-
-def _safe_ratio(numerator: pl.Expr, denominator: pl.Expr, scale: float = 1.0) -> pl.Expr:
+def _ratio(numerator: pl.Expr, denominator: pl.Expr, scale: float = 1.0) -> pl.Expr:
+    """A ratio that is null, never infinite, when the denominator is zero."""
     return pl.when(denominator != 0).then(numerator.cast(pl.Float64) / denominator.cast(pl.Float64) * scale)
 
 
-def derive(frame: pl.DataFrame, keep_cents: bool = False) -> pl.DataFrame:
-    """Turn aggregated cents into KSh figures and add every ratio the present columns allow.
+def _margin(col: Callable[[str], pl.Expr]) -> pl.Expr:
+    # No margin where returns outweigh sales: -20 GP on -100 revenue is not a 20% margin.
+    return pl.when(col("revenue") > 0).then(_ratio(col("gross_profit"), col("revenue"), 100.0))
 
-    Works on any frame of ``AGGREGATES`` columns (one row or one per group). Ratios with a zero
-    denominator are null, never infinity."""
-    cols = set(frame.columns)
-    exprs: list[pl.Expr] = []
-    if "revenue_cents" in cols:
-        exprs.append(_cents("revenue_cents").alias("revenue"))
-    if "cost_cents" in cols:
-        exprs.append(_cents("cost_cents").alias("cost"))
-    if "gross_profit_cents" in cols:
-        gp = pl.col("gross_profit_cents")
-        exprs.append(_cents("gross_profit_cents").alias("gross_profit"))
-    elif {"revenue_cents", "cost_cents"} <= cols:
-        gp = pl.col("revenue_cents") - pl.col("cost_cents")
-        exprs.append((gp.cast(pl.Float64) / 100.0).round(2).alias("gross_profit"))
-    else:
-        gp = None
-    if gp is not None and "revenue_cents" in cols:
-        # No margin where returns outweigh sales: -20 GP on -100 revenue is not a 20% margin.
-        margin = _safe_ratio(gp, pl.col("revenue_cents"), 100.0)
-        exprs.append(pl.when(pl.col("revenue_cents") > 0).then(margin).alias("margin_pct"))
-    if "returns_cents" in cols:
-        exprs.append(_cents("returns_cents").alias("returns_value"))
-        if "gross_sales_cents" in cols:
-            exprs.append(
-                _safe_ratio(pl.col("returns_cents"), pl.col("gross_sales_cents"), 100.0).alias("return_rate_pct")
-            )
-    if "transactions" in cols:
-        if "revenue_cents" in cols:
-            exprs.append(
-                (_safe_ratio(pl.col("revenue_cents"), pl.col("transactions")) / 100.0).alias("avg_transaction_value")
-            )
-        if gp is not None:
-            exprs.append((_safe_ratio(gp, pl.col("transactions")) / 100.0).alias("avg_gp_per_sale"))
-    out = frame.with_columns(exprs)
-    for name in ("units",):
-        if name in cols:
-            out = out.with_columns(pl.col(name).cast(pl.Float64))
-    for name in ("lines", "transactions", "customers"):
-        if name in cols:
-            out = out.with_columns(pl.col(name).cast(pl.Int64))
-    if not keep_cents:
-        out = out.drop([c for c in out.columns if c.endswith("_cents")])
-    return out
+
+SALES_METRICS: dict[str, Metric] = {
+    m.name: m
+    for m in (
+        Metric("units", "Units", NUMBER, "Quantity sold, net of returns.",
+               sql="COALESCE(SUM(quantity), 0)", dtype=pl.Float64),
+        Metric("lines", "Sales lines", COUNT, "Invoice lines.", sql="COUNT(*)", dtype=pl.Int64),
+        # Distinct invoices per branch (numbering often restarts per branch), plus one per line that
+        # carries no invoice id.
+        Metric("transactions", "Transactions", COUNT,
+               "Distinct invoices per branch (lines without an invoice id count once each).",
+               sql="COUNT(DISTINCT branch || '|' || invoice_id) "
+                   "+ COALESCE(SUM(CASE WHEN invoice_id IS NULL THEN 1 ELSE 0 END), 0)",
+               kpi=True, dtype=pl.Int64),
+        Metric("customers", "Active customers", COUNT,
+               "Distinct account customers with at least one line (walk-in, cash and unassigned sales excluded).",
+               sql="COUNT(DISTINCT CASE WHEN customer NOT IN ({params}) THEN customer END)",
+               params=tuple(sorted(NON_ACCOUNT_CUSTOMERS)), kpi=True, dtype=pl.Int64),
+        Metric("revenue", "Revenue", MONEY, "Net sales value after returns (KSh).",
+               sql="COALESCE(SUM(revenue_e4), 0)", kpi=True),
+        Metric("cost", "Cost", MONEY, "Cost of the goods sold, net of returns (KSh).", False,
+               sql="COALESCE(SUM(cost_e4), 0)"),
+        Metric("gross_profit", "Gross profit", MONEY, "Revenue minus cost (KSh).",
+               sql="COALESCE(SUM(revenue_e4 - cost_e4), 0)", kpi=True),
+        Metric("margin_pct", "GP margin", PCT, "Gross profit as a share of revenue (ratio of sums).",
+               inputs=("gross_profit", "revenue"), compute=_margin, kpi=True),
+        Metric("gross_sales", "Gross sales", MONEY, "Sales before returns (KSh).",
+               sql=f"COALESCE(SUM(CASE WHEN {IS_RETURN} THEN 0 ELSE revenue_e4 END), 0)", public=False),
+        Metric("returns_value", "Returns", MONEY, "Value of returned goods (KSh).", False,
+               sql=f"COALESCE(SUM(CASE WHEN {IS_RETURN} THEN -revenue_e4 ELSE 0 END), 0)"),
+        Metric("return_rate_pct", "Return rate", PCT, "Returns as a share of gross sales before returns.", False,
+               inputs=("returns_value", "gross_sales"),
+               compute=lambda col: _ratio(col("returns_value"), col("gross_sales"), 100.0), kpi=True),
+        Metric("avg_transaction_value", "Avg transaction value", MONEY, "Revenue per transaction (KSh).",
+               inputs=("revenue", "transactions"),
+               compute=lambda col: _ratio(col("revenue"), col("transactions")), kpi=True),
+        Metric("avg_gp_per_sale", "Avg GP per sale", MONEY, "Gross profit per transaction (KSh).",
+               inputs=("gross_profit", "transactions"),
+               compute=lambda col: _ratio(col("gross_profit"), col("transactions"))),
+        Metric("first_sale", "First sale", DATE, "Date of the first sale in the view.",
+               sql="MIN({time})", per_period=False),
+        Metric("last_sale", "Last sale", DATE, "Date of the latest sale in the view.",
+               sql="MAX({time})", per_period=False),
+        Metric("active_days", "Active days", COUNT, "Days with at least one sale.",
+               sql="COUNT(DISTINCT {time})", per_period=False, dtype=pl.Int64),
+    )
+}
+
+# The metric registry of the sales dataset (the name every page and endpoint has always used).
+METRICS = SALES_METRICS
+
+# What a "summary" row holds: every additive figure except the first/last-sale dates.
+CORE_AGGREGATES: tuple[str, ...] = tuple(
+    m.name for m in SALES_METRICS.values() if m.additive and m.per_period
+)
+KPI_METRICS: tuple[str, ...] = (
+    "revenue", "gross_profit", "margin_pct", "transactions", "avg_transaction_value", "customers", "return_rate_pct",
+)
+assert set(KPI_METRICS) == {m.name for m in SALES_METRICS.values() if m.kpi}, "KPI order must list every kpi metric"
+
+
+def public_metrics(registry: dict[str, Metric] = SALES_METRICS) -> tuple[Metric, ...]:
+    return tuple(m for m in registry.values() if m.public)
+
+
+def _cents_to_ksh(cents: pl.Series) -> pl.Series:
+    # A true IEEE division, so 4765599116 cents is the double nearest 47655991.16. (Polars turns a
+    # division by a constant into a multiplication by its reciprocal: 47655991.160000004.)
+    values = pl.Series(cents.name, cents.cast(pl.Float64).to_numpy() / 100.0, dtype=pl.Float64)
+    return values.fill_nan(None)  # nulls (NaN in NumPy) stay null
+
+
+def _money_to_ksh(expr: pl.Expr, integral: bool) -> pl.Expr:
+    """Fixed-point money -> KSh. Sums (integers) round half away from zero to the cent exactly,
+    in integer arithmetic; derived values (averages) keep their precision."""
+    if integral:
+        per_cent = MONEY_SCALE // 100
+        value = expr.cast(pl.Int64)
+        cents = (value.abs() + per_cent // 2) // per_cent * value.sign()
+        return cents.map_batches(_cents_to_ksh, return_dtype=pl.Float64)
+    return expr.cast(pl.Float64) / float(MONEY_SCALE)
+
+
+def derive(frame: pl.DataFrame, registry: dict[str, Metric] = SALES_METRICS, keep_raw: bool = False,
+           wanted: Iterable[str] | None = None) -> pl.DataFrame:
+    """Turn a frame of additive aggregates (one row or one per group) into every figure they allow.
+
+    Derived metrics whose inputs are present are added (ratios with a zero denominator are null);
+    money turns into KSh; building-block metrics (``public=False``) are dropped. ``keep_raw`` keeps
+    each additive money column in fixed point as ``<name>_raw`` so callers can re-aggregate
+    exactly (e.g. customer tiers). ``wanted`` limits which derived metrics are added."""
+    present = set(frame.columns)
+    raw = {name: pl.col(name) for name in registry if name in present}
+    wanted_set = set(wanted) if wanted is not None else None
+    derived: list[tuple[Metric, pl.Expr]] = []
+    for metric in registry.values():
+        if metric.additive or metric.compute is None or metric.name in present:
+            continue
+        if wanted_set is not None and metric.name not in wanted_set:
+            continue
+        if all(name in raw for name in metric.inputs):
+            expr = metric.compute(lambda name: raw[name])
+            derived.append((metric, expr))
+            raw[metric.name] = expr
+    out = frame.with_columns([expr.alias(metric.name) for metric, expr in derived])
+    if keep_raw:
+        out = out.with_columns(
+            pl.col(m.name).cast(pl.Int64).alias(f"{m.name}_raw")
+            for m in registry.values() if m.additive and m.kind == MONEY and m.name in present
+        )
+    conversions: list[pl.Expr] = []
+    for name in out.columns:
+        metric = registry.get(name)
+        if metric is None:
+            continue
+        if metric.kind == MONEY:
+            conversions.append(_money_to_ksh(pl.col(name), integral=metric.additive).alias(name))
+        elif metric.dtype is not None:
+            conversions.append(pl.col(name).cast(metric.dtype))
+    out = out.with_columns(conversions)
+    # Other columns (period, dimensions) first, then metrics in declaration order, building blocks dropped.
+    others = [name for name in out.columns if name not in registry and not name.endswith("_raw")]
+    metrics = [name for name in registry if name in out.columns and registry[name].public]
+    kept_raw = [name for name in out.columns if name.endswith("_raw") and name[:-4] in registry]
+    return out.select(*others, *metrics, *kept_raw)
 
 
 def add_shares(frame: pl.DataFrame, columns: tuple[str, ...] = ("revenue", "gross_profit")) -> pl.DataFrame:

@@ -11,23 +11,17 @@ from typing import Any
 
 import polars as pl
 
+from data.datasets import SALES, Dataset
+from data.dimensions import FILTER_DIMENSIONS
 from data.engines.base import TimeGrain
 from data.errors import InvalidFilter
 from data.filters import Filters, describe_period
-from data.metrics import CORE_AGGREGATES, METRICS, add_shares, change_pct, derive
-from data.schema import check_dimension
+from data.metrics import CORE_AGGREGATES, KPI_METRICS, METRICS, add_shares, change_pct, derive
 from data.service import get_runner
 from data.sql import PERIOD, QuerySpec
 
-KPI_METRICS: tuple[str, ...] = (
-    "revenue",
-    "gross_profit",
-    "margin_pct",
-    "transactions",
-    "avg_transaction_value",
-    "customers",
-    "return_rate_pct",
-)
+__all__ = ["KPI_METRICS", "breakdown", "customer_profiles", "date_bounds", "dimension_trend", "filter_options",
+           "kpis", "matrix", "period_label", "previous_period", "resolve_period", "summary", "trend"]
 
 
 def _run(spec: QuerySpec) -> pl.DataFrame:
@@ -44,10 +38,15 @@ def _grain(value: str | TimeGrain) -> TimeGrain:
 
 
 # -- periods -------------------------------------------------------------------------------
-def date_bounds(filters: Filters | None = None) -> tuple[dt.date | None, dt.date | None]:
-    """First and last sale date under the filters' selections (ignoring their dates)."""
+def date_bounds(filters: Filters | None = None, dataset: Dataset = SALES) -> tuple[dt.date | None, dt.date | None]:
+    """First and last date under the filters' selections (ignoring their dates).
+
+    Every section of a view asks for its period, so this small query is answered from the
+    runner's in-process memo after the first time (keyed by the compiled query and the data
+    version, so an ingest is seen at once)."""
     base = (filters or Filters()).with_dates(None, None)
-    frame = _run(QuerySpec("date_bounds", filters=base, aggregates=("first_sale", "last_sale", "lines")))
+    frame = get_runner().run_memo(QuerySpec("date_bounds", filters=base, dataset=dataset,
+                                            aggregates=("first_sale", "last_sale", "lines")))
     if frame.is_empty() or frame["lines"][0] in (None, 0):
         return None, None
     return frame["first_sale"][0], frame["last_sale"][0]
@@ -56,14 +55,15 @@ def date_bounds(filters: Filters | None = None) -> tuple[dt.date | None, dt.date
 def resolve_period(filters: Filters) -> tuple[dt.date | None, dt.date | None]:
     """The concrete period a view covers: open ends are closed with the data's own bounds, and a
     range reaching past the data is clipped to it (so a year ending in the future is compared
-    with a previous period of the same effective length, not a whole year before)."""
+    with a previous period of the same effective length, not a whole year before). A range that
+    holds no data at all is kept as asked, never turned around."""
     first, last = date_bounds(filters)
     if first is None or last is None:
         return filters.start, filters.end
     start = max(filters.start, first) if filters.start else first
     end = min(filters.end, last) if filters.end else last
-    if end < start:  # the requested range holds no sales at all: keep it as asked
-        return filters.start or start, filters.end or end
+    if end < start:  # the requested range lies outside the data
+        return filters.start, filters.end
     return start, end
 
 
@@ -72,17 +72,56 @@ def period_label(filters: Filters) -> str:
     return describe_period(*resolve_period(filters))
 
 
-def previous_period(filters: Filters) -> Filters | None:
-    """The same selections over the period of equal length that ends the day before."""
-    start, end = resolve_period(filters)
-    if start is None or end is None:
-        return None
-    length = (end - start).days + 1
+def _year_earlier(day: dt.date) -> dt.date:
     try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def _is_to_date(start: dt.date | None, end: dt.date | None) -> bool:
+    """A year-, quarter- or month-to-date range (or a whole calendar one): it starts on the first
+    day of a year, quarter or month and ends within that same year, quarter or month."""
+    if start is None or end is None or start.day != 1:
+        return False
+    if start.month == 1 and end.year == start.year:
+        return True
+    if start.month in (1, 4, 7, 10) and end.year == start.year and (end.month - 1) // 3 == (start.month - 1) // 3:
+        return True
+    return (end.year, end.month) == (start.year, start.month)
+
+
+def comparison_mode(filters: Filters) -> str:
+    """``previous`` or ``lastYear``: what ``auto`` means for this view (see ``COMPARE_MODES``)."""
+    if filters.compare != "auto":
+        return filters.compare
+    return "lastYear" if _is_to_date(filters.start, filters.end) else "previous"
+
+
+def previous_period(filters: Filters) -> Filters | None:
+    """The same selections over the comparison period: the same dates a year earlier, or the
+    period of equal length that ends the day before (see ``comparison_mode``). None when the view
+    has no concrete period or the comparison would fall before year 1."""
+    start, end = resolve_period(filters)
+    if start is None or end is None or end < start:
+        return None
+    try:
+        if comparison_mode(filters) == "lastYear":
+            return filters.with_dates(_year_earlier(start), _year_earlier(end))
+        length = (end - start).days + 1
         prev_end = start - dt.timedelta(days=1)
         return filters.with_dates(prev_end - dt.timedelta(days=length - 1), prev_end)
-    except OverflowError:  # a period reaching back before year 1 has no previous period
+    except (OverflowError, ValueError):  # a period reaching back before year 1 has no previous period
         return None
+
+
+def comparison_label(filters: Filters) -> str:
+    """How the view is compared, in words ("vs same period last year: 1 Jan 2025 to 29 Nov 2025")."""
+    previous = previous_period(filters)
+    if previous is None:
+        return "no earlier period to compare"
+    what = "same period last year" if comparison_mode(filters) == "lastYear" else "previous period of equal length"
+    return f"vs {what} ({describe_period(previous.start, previous.end)})"
 
 
 # -- figures -------------------------------------------------------------------------------
@@ -96,8 +135,8 @@ def _row_dict(frame: pl.DataFrame) -> dict[str, Any]:
 
 
 def kpis(filters: Filters) -> dict[str, Any]:
-    """Headline metrics with the previous period of equal length and the change in percent
-    (percentage points for ratio metrics)."""
+    """Headline metrics with the comparison period (``previous_period``) and the change in
+    percent (percentage points for ratio metrics)."""
     start, end = resolve_period(filters)
     current = _row_dict(summary(filters.with_dates(start, end)))
     previous_filters = previous_period(filters)
@@ -124,6 +163,7 @@ def kpis(filters: Filters) -> dict[str, Any]:
             "start": previous_filters.start if previous_filters else None,
             "end": previous_filters.end if previous_filters else None,
         },
+        "comparison": comparison_mode(filters) if previous_filters else None,
         "metrics": metrics,
         "lines": current.get("lines") or 0,
     }
@@ -141,8 +181,8 @@ def breakdown(
     """Every metric per value of ``dimension``, ranked by gross profit, with revenue rank, GP rank
     and each row's share of revenue, GP and transactions. ``context`` adds dimensions that
     describe each value (e.g. an item's product line); all groups are returned, callers slice."""
-    check_dimension(dimension)
-    dims = (dimension, *(check_dimension(c) for c in context if c != dimension))
+    SALES.dimension(dimension)
+    dims = (dimension, *(SALES.dimension(c).name for c in context if c != dimension))
     frame = derive(
         _run(QuerySpec(f"breakdown.{'.'.join(dims)}", filters=filters, dimensions=dims,
                        aggregates=CORE_AGGREGATES))
@@ -164,13 +204,13 @@ def breakdown(
 def matrix(filters: Filters, rows: str, columns: str) -> pl.DataFrame:
     """Long frame of (rows, columns) cells with metrics, plus each cell's share of its row's GP
     and revenue (``row_gp_share_pct``, ``row_revenue_share_pct``)."""
-    check_dimension(rows)
-    check_dimension(columns)
+    SALES.dimension(rows)
+    SALES.dimension(columns)
     if rows == columns:
         raise InvalidFilter("rows and columns must differ", {"columns": "pick another dimension"})
     frame = derive(
         _run(QuerySpec(f"matrix.{rows}.{columns}", filters=filters, dimensions=(rows, columns),
-                       aggregates=("revenue_cents", "cost_cents", "gross_profit_cents", "transactions", "lines")))
+                       aggregates=("revenue", "cost", "gross_profit", "transactions", "lines")))
     )
     if frame.is_empty():
         return frame
@@ -184,17 +224,18 @@ def matrix(filters: Filters, rows: str, columns: str) -> pl.DataFrame:
 
 def dimension_trend(filters: Filters, dimension: str, grain: str | TimeGrain = TimeGrain.MONTH) -> pl.DataFrame:
     """Metrics per period and per value of ``dimension`` (e.g. each branch's monthly GP)."""
-    check_dimension(dimension)
+    SALES.dimension(dimension)
     frame = _run(QuerySpec(f"trend.{dimension}", filters=filters, dimensions=(dimension,),
                            grain=_grain(grain), aggregates=CORE_AGGREGATES))
     return derive(frame).sort([PERIOD, dimension])
 
 
-def customer_profiles(filters: Filters) -> pl.DataFrame:
-    """One row per customer: value, margin, frequency and recency (days before the period end)."""
+def customer_profiles(filters: Filters, keep_raw: bool = False) -> pl.DataFrame:
+    """One row per customer: value, margin, frequency and recency (days before the period end).
+    ``keep_raw`` adds fixed-point money columns (``<metric>_raw``) for exact re-aggregation."""
     frame = _run(QuerySpec("customers.profiles", filters=filters, dimensions=("customer",),
                            aggregates=(*CORE_AGGREGATES, "first_sale", "last_sale", "active_days")))
-    frame = derive(frame)
+    frame = derive(frame, keep_raw=keep_raw)
     if frame.is_empty():
         return frame
     _, end = resolve_period(filters)
@@ -205,12 +246,12 @@ def customer_profiles(filters: Filters) -> pl.DataFrame:
 
 
 def filter_options() -> dict[str, Any]:
-    """Choices for the global filters, read from the data."""
+    """Choices for every global filter (under the scope in force), plus the data's date range."""
     options: dict[str, Any] = {}
-    for dim, key in (("branch", "branches"), ("product_line", "productLines"), ("salesperson", "salespeople")):
-        frame = _run(QuerySpec(f"options.{dim}", dimensions=(dim,), aggregates=("lines",)))
-        options[key] = sorted(v for v in frame[dim].to_list() if v is not None)
+    runner = get_runner()
+    for dim in FILTER_DIMENSIONS:
+        frame = runner.run_memo(QuerySpec(f"options.{dim.name}", dimensions=(dim.name,), aggregates=("lines",)))
+        options[dim.options_key] = sorted(v for v in frame[dim.name].to_list() if v is not None)
     first, last = date_bounds()
     options["minDate"], options["maxDate"] = first, last
     return options
-

@@ -72,7 +72,7 @@ def person_mix(filters: Filters, salesperson: str) -> pl.DataFrame:
         pl.col("gross_profit_share_pct").alias("team_gp_share_pct"),
         pl.col("margin_pct").alias("team_margin_pct"),
     )
-    mine = breakdown(filters.with_selection(salespeople=[salesperson]), "product_line")
+    mine = breakdown(filters.with_selection(salesperson=[salesperson]), "product_line")
     if mine.is_empty():
         return mine
     mine = mine.select("product_line", "revenue", "gross_profit", "margin_pct", "transactions",

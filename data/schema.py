@@ -1,22 +1,19 @@
-"""The stored sales table: column names and the whitelist of groupable dimensions.
+"""The stored sales table: its columns, the money unit and the pseudo-customers.
 
-Storage keeps money as integer cents (``revenue_cents``, ``cost_cents``) so sums are exact to the
-cent on every engine (Druid has no DECIMAL type; LONG sums are exact).
+Money is stored as integers in ten-thousandths of a shilling (``revenue_e4``, ``cost_e4``):
+source files carry amounts with up to four decimals (computed discounts, unit price x quantity),
+and integers sum exactly on every engine (Druid has no DECIMAL type; LONG sums are exact). Only
+the final figure is rounded, to the cent, for people (``data.metrics.derive``).
 """
 
 from __future__ import annotations
 
 SALES_TABLE = "sales"
+MONEY_SCALE = 10_000  # stored money unit: 1/10,000 KSh
+# Storage format of a snapshot, recorded in the manifest. 1: money in cents (before exact money);
+# 2: money in MONEY_SCALE units. Older snapshots are upgraded on open (see data.store).
+STORAGE_FORMAT = 2
 
-# Canonical (ingest-facing) columns, in storage order.
-DIMENSIONS: tuple[str, ...] = (
-    "branch",
-    "product_line",
-    "item_group",
-    "item_name",
-    "salesperson",
-    "customer",
-)
 UNASSIGNED = "Unassigned"
 # Pseudo-customers that are not accounts: never ranked as customers nor counted as active ones.
 NON_ACCOUNT_CUSTOMERS = frozenset({UNASSIGNED, "Walk-in Customer", "Walk-in", "Cash Customer", "Cash Sale"})
@@ -32,17 +29,8 @@ STORAGE_COLUMNS: dict[str, str] = {
     "salesperson": "VARCHAR",
     "customer": "VARCHAR",
     "quantity": "DOUBLE",
-    "revenue_cents": "BIGINT",
-    "cost_cents": "BIGINT",
+    "revenue_e4": "BIGINT",
+    "cost_e4": "BIGINT",
     "batch_id": "INTEGER",
 }
-
-
-def check_dimension(name: str) -> str:
-    """Return ``name`` if it is a groupable dimension, else raise: the only way a column name
-    reaches SQL text."""
-    from data.errors import InvalidFilter
-
-    if name not in DIMENSIONS:
-        raise InvalidFilter(f"unknown dimension {name!r}", {"dimension": f"must be one of {DIMENSIONS}"})
-    return name
+MONEY_COLUMNS: tuple[str, ...] = ("revenue_e4", "cost_e4")

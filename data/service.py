@@ -10,18 +10,24 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import polars as pl
+from flask import current_app, has_app_context
 
 from data.engines.base import CompiledQuery, Engine
+from data.engines.registry import build_engine
+from data.scope import UNRESTRICTED, Scope, current_scope
 from data.sql import QuerySpec, compile_query
+
+if TYPE_CHECKING:
+    from app.config import Settings
 
 
 class ResultCache(Protocol):
@@ -83,12 +89,48 @@ def query_key(engine: Engine, query: CompiledQuery) -> str:
     return f"{engine.name}:{query.name}:{digest}:{engine.data_version()}"
 
 
-class QueryRunner:
-    """Compiles specs for its engine and runs them, via the cache when one is set."""
+class _Memo:
+    """A small thread-safe LRU of result frames (frames are never mutated by callers: Polars
+    operations return new frames)."""
 
-    def __init__(self, engine: Engine, cache: ResultCache | None = None) -> None:
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[str, pl.DataFrame] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> pl.DataFrame | None:
+        with self._lock:
+            frame = self._items.get(key)
+            if frame is not None:
+                self._items.move_to_end(key)
+            return frame
+
+    def put(self, key: str, frame: pl.DataFrame) -> None:
+        with self._lock:
+            self._items[key] = frame
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+MEMO_MAX_ROWS = 10_000
+_MEMO = _Memo(512)
+
+
+class QueryRunner:
+    """Compiles specs for its engine and runs them, via the cache when one is set.
+
+    Every query runs under ``self.scope`` intersected with the request's scope
+    (``data.scope.scoped``), so a scoped runner cannot read outside its scope through any query."""
+
+    def __init__(self, engine: Engine, cache: ResultCache | None = None, scope: Scope = UNRESTRICTED) -> None:
         self.engine = engine
         self.cache = cache
+        self.scope = scope
+
+    def scoped(self, scope: Scope) -> QueryRunner:
+        """The same engine and cache, narrowed to ``scope`` as well."""
+        return QueryRunner(self.engine, self.cache, self.scope & scope)
 
     def run_compiled(self, query: CompiledQuery) -> pl.DataFrame:
         started = time.perf_counter()
@@ -113,36 +155,62 @@ class QueryRunner:
             stats.queries.append(QueryStat(query.name, cached, (time.perf_counter() - started) * 1000))
         return frame
 
+    def run_memo(self, spec: QuerySpec) -> pl.DataFrame:
+        """Run a small query that every section of a view repeats (date bounds, option lists)
+        through an in-process memo in front of the cache. The memo key is the cache key (compiled
+        SQL, parameters, data version), so it is as fresh as the cache; Refresh bypasses it too."""
+        query = self.compile(spec)
+        key = query_key(self.engine, query)
+        if not bypass_cache_var.get():
+            hit = _MEMO.get(key)
+            if hit is not None:
+                stats = request_stats_var.get()
+                if stats is not None:
+                    stats.queries.append(QueryStat(query.name, True, 0.0))
+                return hit
+        frame = self.run_compiled(query)
+        if frame.height <= MEMO_MAX_ROWS:
+            _MEMO.put(key, frame)
+        return frame
+
+    def compile(self, spec: QuerySpec) -> CompiledQuery:
+        table = self.engine.table_name(spec.dataset.table)
+        return compile_query(spec, self.engine.dialect, self.scope & current_scope(), table=table)
+
     def run(self, spec: QuerySpec) -> pl.DataFrame:
-        return self.run_compiled(compile_query(spec, self.engine.dialect))
+        return self.run_compiled(self.compile(spec))
 
 
-_runner: QueryRunner | None = None
-_runner_lock = threading.Lock()
+# The runner of the current app (create_app installs one per app in ``server.extensions``); the
+# process default serves code running outside any app: the CLI, benchmarks and unit tests.
+RUNNER_EXTENSION = "mauzo.runner"
+_default: QueryRunner | None = None
+_default_lock = threading.Lock()
 
 
-def make_engine() -> Engine:
-    """The engine named by ``MAUZO_ENGINE`` (``duckdb`` by default)."""
-    kind = os.environ.get("MAUZO_ENGINE", "duckdb").lower()
-    if kind == "duckdb":
-        from data.engines.duckdb_engine import DuckDBEngine
+def make_runner(settings: Settings | None = None, cache: ResultCache | None = None) -> QueryRunner:
+    from app.config import Settings as _Settings
 
-        return DuckDBEngine()
-    raise ValueError(f"MAUZO_ENGINE={kind!r} is not supported (known: duckdb)")
+    return QueryRunner(build_engine(settings or _Settings.from_env()), cache)
 
 
 def configure(engine: Engine | None = None, cache: ResultCache | None = None) -> QueryRunner:
-    """Install the process-wide runner (the app factory and tests call this)."""
-    global _runner
-    with _runner_lock:
-        _runner = QueryRunner(engine or make_engine(), cache)
-        return _runner
+    """Install the process-default runner (tests and the CLI call this)."""
+    global _default
+    with _default_lock:
+        _default = QueryRunner(engine, cache) if engine is not None else make_runner(cache=cache)
+        return _default
 
 
 def get_runner() -> QueryRunner:
-    global _runner
-    if _runner is None:
-        with _runner_lock:
-            if _runner is None:
-                _runner = QueryRunner(make_engine())
-    return _runner
+    """The current app's runner inside a request or app context, else the process default."""
+    global _default
+    if has_app_context():
+        runner = current_app.extensions.get(RUNNER_EXTENSION)
+        if runner is not None:
+            return runner
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = make_runner()
+    return _default

@@ -2,102 +2,114 @@
 
 Rules enforced here, in one place:
 - values are always bound parameters (``?``), never pasted into SQL text;
-- column names come only from the whitelist in ``data.schema`` and aggregates from ``data.metrics``;
+- column names come only from the dataset's declared dimensions and aggregates from its declared
+  metrics (``data.datasets``);
 - an IN list expands to one placeholder per value (Druid cannot bind a list);
-- an empty selection means "no filter", not "no rows".
+- an empty selection means "no filter", not "no rows";
+- the ``Scope`` in force is added to every query, on top of the filters, so no query can read
+  outside it (a scope on a dimension the dataset lacks matches nothing).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from data.datasets import SALES, Dataset
 from data.engines.base import CompiledQuery, Dialect, TimeGrain
 from data.errors import InvalidFilter
 from data.filters import Filters
-from data.metrics import AGGREGATE_PARAMS, AGGREGATES, CORE_AGGREGATES
-from data.schema import SALES_TABLE, check_dimension
-
-# Aggregates that depend on the engine's time column spelling.
-TIME_AGGREGATES: dict[str, str] = {
-    "first_sale": "MIN({time})",
-    "last_sale": "MAX({time})",
-    "active_days": "COUNT(DISTINCT {time})",
-}
+from data.metrics import CORE_AGGREGATES
+from data.scope import UNRESTRICTED, Scope
 
 PERIOD = "period"
+MAX_LIMIT = 1_000_000
 
 
 @dataclass(frozen=True)
 class QuerySpec:
-    """A grouped aggregate over the sales table: the unit every page and endpoint asks for."""
+    """A grouped aggregate over one dataset: the unit every page and endpoint asks for."""
 
     name: str
     filters: Filters = field(default_factory=Filters)
     dimensions: tuple[str, ...] = ()
-    aggregates: tuple[str, ...] = CORE_AGGREGATES
+    aggregates: tuple[str, ...] = CORE_AGGREGATES  # additive metric names of the dataset
     grain: TimeGrain | None = None
     order_by: tuple[tuple[str, bool], ...] = ()  # (column, descending)
     limit: int | None = None
     offset: int = 0
+    dataset: Dataset = SALES
 
     def output_columns(self) -> list[str]:
-        cols = ([PERIOD] if self.grain else []) + list(self.dimensions) + list(self.aggregates)
-        return cols
+        return ([PERIOD] if self.grain else []) + list(self.dimensions) + list(self.aggregates)
 
 
-def _aggregate_sql(name: str, dialect: Dialect) -> tuple[str, list[object]]:
+def _time(dataset: Dataset, dialect: Dialect) -> str:
+    return dialect.time_column or dataset.time_column
+
+
+def _aggregate_sql(name: str, dataset: Dataset, dialect: Dialect) -> tuple[str, list[object]]:
     """The aggregate's SQL and the values it binds (one placeholder each)."""
-    if name in AGGREGATES:
-        values = list(AGGREGATE_PARAMS.get(name, ()))
-        return AGGREGATES[name].format(non_accounts=", ".join("?" for _ in values)), values
-    if name in TIME_AGGREGATES:
-        return TIME_AGGREGATES[name].format(time=dialect.date_expr.format(col=dialect.time_column)), []
-    raise InvalidFilter(f"unknown aggregate {name!r}", {"metric": f"unknown metric {name!r}"})
+    metric = dataset.metric(name)
+    if metric.sql is None:
+        raise InvalidFilter(f"{name!r} is computed after aggregation", {"metric": f"{name!r} is not additive"})
+    time = dialect.date_expr.format(col=_time(dataset, dialect))
+    text = metric.sql.format(time=time, params=", ".join("?" for _ in metric.params))
+    return text, list(metric.params)
 
 
-def where_clause(filters: Filters, dialect: Dialect) -> tuple[str, list[object]]:
-    """The WHERE text and parameters for a ``Filters`` value (empty text when unfiltered)."""
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join('?' for _ in values)})"
+
+
+def where_clause(filters: Filters, dialect: Dialect, dataset: Dataset = SALES,
+                 scope: Scope = UNRESTRICTED) -> tuple[str, list[object]]:
+    """The WHERE text and parameters for a view (empty text when unfiltered and unscoped)."""
     conditions: list[str] = []
     params: list[object] = []
+    time = _time(dataset, dialect)
     if filters.start:
-        conditions.append(f"{dialect.time_column} >= {dialect.date_param}")
+        conditions.append(f"{time} >= {dialect.date_param}")
         params.append(filters.start)
     if filters.end:
-        conditions.append(f"{dialect.time_column} <= {dialect.date_param}")
+        conditions.append(f"{time} <= {dialect.date_param}")
         params.append(filters.end)
-    for column, values in (
-        ("branch", filters.branches),
-        ("product_line", filters.product_lines),
-        ("salesperson", filters.salespeople),
-    ):
-        if values:
-            placeholders = ", ".join("?" for _ in values)
-            conditions.append(f"{column} IN ({placeholders})")
-            params.extend(values)
+    for name, values in filters.selections:
+        dim = dataset.dimension(name)
+        conditions.append(_in(dim.name, values))
+        params.extend(values)
+    for name, allowed in scope.rules:
+        if name not in dataset.dimensions or not allowed:
+            conditions.append("1 = 0")  # fail closed: nothing is visible
+            continue
+        conditions.append(_in(name, allowed))
+        params.extend(allowed)
     return " AND ".join(conditions), params
 
 
-def compile_query(spec: QuerySpec, dialect: Dialect) -> CompiledQuery:
-    """Build the SQL for ``spec``. Raises ``InvalidFilter`` for anything off the whitelists."""
+def compile_query(spec: QuerySpec, dialect: Dialect, scope: Scope = UNRESTRICTED,
+                  table: str | None = None) -> CompiledQuery:
+    """Build the SQL for ``spec``. Raises ``InvalidFilter`` for anything off the declarations.
+    ``table`` is the engine's name for the dataset's table (Druid's datasource), if different."""
+    dataset = spec.dataset
     select: list[str] = []
     select_params: list[object] = []
     group: list[str] = []
     if spec.grain:
-        select.append(f"{dialect.bucket(spec.grain)} AS {PERIOD}")
+        select.append(f"{dialect.bucket(spec.grain, _time(dataset, dialect))} AS {PERIOD}")
         group.append(PERIOD)
-    for dim in spec.dimensions:
-        check_dimension(dim)
-        select.append(dim)
-        group.append(dim)
-    for agg in spec.aggregates:
-        text, values = _aggregate_sql(agg, dialect)
-        select.append(f"{text} AS {agg}")
+    for name in spec.dimensions:
+        dim = dataset.dimension(name)
+        select.append(dim.name)
+        group.append(dim.name)
+    for name in spec.aggregates:
+        text, values = _aggregate_sql(name, dataset, dialect)
+        select.append(f"{text} AS {name}")
         select_params.extend(values)
 
-    where, where_params = where_clause(spec.filters, dialect)
+    where, where_params = where_clause(spec.filters, dialect, dataset, scope)
     params = select_params + where_params  # placeholders bind in text order: SELECT, then WHERE
 
-    sql = f"SELECT {', '.join(select)} FROM {SALES_TABLE}"
+    sql = f"SELECT {', '.join(select)} FROM {table or dataset.table}"
     if where:
         sql += " WHERE " + where
     if group:
@@ -110,17 +122,16 @@ def compile_query(spec: QuerySpec, dialect: Dialect) -> CompiledQuery:
             raise InvalidFilter(f"cannot order by {column!r}", {"orderBy": f"must be one of {sorted(allowed)}"})
         order_parts.append(f"{column} {'DESC' if descending else 'ASC'}")
     # A deterministic tie-break so limits and pages are stable across runs and engines.
-    order_parts.extend(f"{c} ASC" for c in ([PERIOD] if spec.grain else []) + list(spec.dimensions)
-                       if not any(c == o for o, _ in spec.order_by))
+    ordered = {column for column, _ in spec.order_by}
+    order_parts.extend(f"{c} ASC" for c in [*group] if c not in ordered)
     if order_parts:
         sql += " ORDER BY " + ", ".join(order_parts)
     if spec.limit is not None:
-        if not 0 < spec.limit <= 1_000_000 or spec.offset < 0:
-            raise InvalidFilter("limit out of range", {"limit": "between 1 and 1000000"})
+        if not 0 < spec.limit <= MAX_LIMIT or spec.offset < 0:
+            raise InvalidFilter("limit out of range", {"limit": f"between 1 and {MAX_LIMIT}"})
         sql += " LIMIT ?"
         params.append(int(spec.limit))
         if spec.offset:
             sql += " OFFSET ?"
             params.append(int(spec.offset))
     return CompiledQuery(name=spec.name, sql=sql, params=tuple(params))
-

@@ -28,7 +28,7 @@ from typing import Any
 
 import duckdb
 
-from data.schema import SALES_TABLE, STORAGE_COLUMNS
+from data.schema import MONEY_SCALE, SALES_TABLE, STORAGE_COLUMNS, STORAGE_FORMAT
 
 MANIFEST = "manifest.json"
 SNAPSHOT_DIR = "snapshots"
@@ -38,7 +38,9 @@ KEEP_SNAPSHOTS = 3
 
 
 def default_data_dir() -> Path:
-    return Path(os.environ.get("MAUZO_DATA_DIR", "var")).resolve()
+    from app.config import Settings
+
+    return Settings.from_env().data_dir
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,9 @@ class Manifest:
     created_at: str
     batches: list[dict[str, Any]] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
+    # How the snapshot stores data (data.schema.STORAGE_FORMAT); manifests from before exact money
+    # have no such field and are format 1 (money in cents).
+    storage_format: int = 1
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__, indent=1, sort_keys=True)
@@ -90,6 +95,27 @@ def _write_atomically(path: Path, text: str) -> None:
 def create_sales_table(con: duckdb.DuckDBPyConnection) -> None:
     columns = ", ".join(f"{name} {kind}" for name, kind in STORAGE_COLUMNS.items())
     con.execute(f"CREATE TABLE IF NOT EXISTS {SALES_TABLE} ({columns})")
+
+
+def upgrade_storage(con: duckdb.DuckDBPyConnection, from_format: int) -> None:
+    """Rewrite a copied snapshot's table in the current storage format, losing nothing.
+
+    Format 1 -> 2: money from cents to MONEY_SCALE units (x100, exact in integers)."""
+    if from_format >= STORAGE_FORMAT:
+        return
+    if from_format == 1:
+        factor = MONEY_SCALE // 100
+        select = ", ".join(
+            f"CAST({name[:-3]}_cents AS BIGINT) * {factor} AS {name}" if name.endswith("_e4") else name
+            for name in STORAGE_COLUMNS
+        )
+        con.execute("BEGIN")
+        con.execute(f"CREATE TABLE {SALES_TABLE}_upgraded AS SELECT {select} FROM {SALES_TABLE}")
+        con.execute(f"DROP TABLE {SALES_TABLE}")
+        con.execute(f"ALTER TABLE {SALES_TABLE}_upgraded RENAME TO {SALES_TABLE}")
+        con.execute("COMMIT")
+        return
+    raise ValueError(f"cannot upgrade storage format {from_format}")
 
 
 @dataclass
@@ -180,10 +206,13 @@ class SnapshotStore:
             version = f"{batch_id:06d}-{secrets.token_hex(4)}"
             final = snap_dir / f"{version}.duckdb"
             building = snap_dir / f".{version}.duckdb.building"
-            if record.mode == "append" and previous is not None:
+            carry_over = record.mode in ("append", "upgrade") and previous is not None
+            if carry_over:
                 shutil.copyfile(self.snapshot_path(previous), building)
             con = duckdb.connect(str(building))
             try:
+                if carry_over:
+                    upgrade_storage(con, previous.storage_format)
                 create_sales_table(con)
                 writer = SnapshotWriter(con, batch_id)
                 yield writer
@@ -212,19 +241,36 @@ class SnapshotStore:
                 "duration_s": record.duration_s,
                 **record.extra,
             }
-            kept_batches = previous.batches if (previous and record.mode == "append") else []
+            kept_batches = previous.batches if (previous and carry_over) else []
+            added = [] if record.mode == "upgrade" else [
+                {k: entry[k] for k in ("batch_id", "file_name", "sha256", "rows")}]
             history = ([entry] + (previous.history if previous else []))[:HISTORY_LIMIT]
             manifest = Manifest(
                 version=version,
                 snapshot=str(final.relative_to(self.data_dir)),
                 rows=int(total_rows),
                 created_at=now,
-                batches=kept_batches + [{k: entry[k] for k in ("batch_id", "file_name", "sha256", "rows")}],
+                batches=kept_batches + added,
                 history=history,
+                storage_format=STORAGE_FORMAT,
             )
             _write_atomically(self.data_dir / MANIFEST, manifest.to_json())
             writer.committed = entry
             self._collect_garbage(snap_dir, keep=manifest.snapshot)
+
+    def upgrade(self) -> bool:
+        """Bring the live snapshot to the current storage format (a new snapshot, committed like an
+        ingest, so readers switch atomically). Returns whether anything was rewritten. Two processes
+        racing here are serialized by the ingest lock; the second finds the copy already upgraded
+        and commits it unchanged."""
+        manifest = self.manifest()
+        if manifest is None or manifest.storage_format >= STORAGE_FORMAT:
+            return False
+        record = IngestRecord(file_name=f"(storage upgrade from format {manifest.storage_format})",
+                              sha256="", mode="upgrade")
+        with self.write(record):
+            pass
+        return True
 
     @staticmethod
     def _remove_stale_temp_files(snap_dir: Path) -> None:

@@ -49,8 +49,24 @@ def _ingest(args: argparse.Namespace) -> int:
     return run_ingest_cli(args)
 
 
+def _upgrade(args: argparse.Namespace) -> int:
+    store = SnapshotStore(args.data_dir)
+    before = store.manifest()
+    if store.upgrade():
+        after = store.manifest()
+        assert before is not None and after is not None
+        print(f"upgraded {store.data_dir} from storage format {before.storage_format} to {after.storage_format}: "
+              f"{after.rows:,} rows, data version {after.version}")
+    else:
+        print(f"{store.data_dir}: nothing to upgrade")
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
-    os.environ["MAUZO_DATA_DIR"] = str(Path(args.data_dir or os.environ.get("MAUZO_DATA_DIR", "var")).resolve())
+    from app.config import Settings
+
+    # The gunicorn workers read their settings from the environment they inherit.
+    os.environ["MAUZO_DATA_DIR"] = str(Path(args.data_dir).resolve() if args.data_dir else Settings.from_env().data_dir)
     if args.dev:
         from app import create_app
 
@@ -102,6 +118,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--mode", choices=("append", "replace"), default="replace")
     demo.add_argument("--if-empty", action="store_true", help="do nothing when the store has data")
     demo.set_defaults(func=_demo)
+
+    upgrade = sub.add_parser("upgrade", help="bring a store written by an older Mauzo to the current format "
+                                            "(also done automatically when the app opens it)")
+    upgrade.set_defaults(func=_upgrade)
 
     serve = sub.add_parser("serve", help="serve the dashboard and REST API")
     serve.add_argument("--host", default="127.0.0.1")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import polars as pl
 
+from data.schema import MONEY_SCALE
 from data.store import IngestRecord, SnapshotStore
 
 
@@ -18,13 +19,17 @@ class DuplicateFile(Exception):
 
 
 def to_storage(frame: pl.DataFrame) -> pl.DataFrame:
-    """Canonical KSh floats -> integer cents, rounded half away from zero at the cent.
+    """Canonical KSh floats -> integers in ``MONEY_SCALE`` units (1/10,000 KSh), rounded half away
+    from zero at the fourth decimal.
 
-    The intermediate ``round(6)`` removes binary noise first (1.005 * 100 is 100.49999999999999),
-    so a value written with three decimals rounds the way a person would round it."""
-    def cents(name: str) -> pl.Expr:
-        value = (pl.col(name) * 100.0).round(6)
-        return value.round(0, mode="half_away_from_zero").cast(pl.Int64).alias(f"{name}_cents")
+    A KSh float parsed from text with up to four decimals lands within 1e-6 of the true unit count
+    for any amount up to ``MONEY_LIMIT``, so the intermediate ``round(6)`` removes binary noise
+    (1.0005 * 10000 is 10004.999999999998) and the integer is the source value exactly. Cost and
+    gross profit are converted independently, so a file's own gross profit (revenue - cost, both
+    exact) is kept to the last decimal."""
+    def fixed(name: str) -> pl.Expr:
+        value = (pl.col(name) * float(MONEY_SCALE)).round(6)
+        return value.round(0, mode="half_away_from_zero").cast(pl.Int64).alias(f"{name}_e4")
 
     return frame.select(
         pl.col("sale_date"),
@@ -36,8 +41,8 @@ def to_storage(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("salesperson"),
         pl.col("customer"),
         pl.col("quantity").cast(pl.Float64),
-        cents("revenue"),
-        cents("cost"),
+        fixed("revenue"),
+        fixed("cost"),
     )
 
 

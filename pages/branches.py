@@ -24,7 +24,16 @@ from data.branches import branch_comparison
 from data.filters import Filters, describe_period
 from data.metrics import METRICS
 from data.periods import auto_grain
-from data.queries import dimension_trend, filter_options, matrix, period_label, previous_period, resolve_period, summary
+from data.queries import (
+    comparison_label,
+    dimension_trend,
+    filter_options,
+    matrix,
+    period_label,
+    previous_period,
+    resolve_period,
+    summary,
+)
 
 PAGE = "branches"
 DEFAULT_TREND_METRIC = "gross_profit"
@@ -90,9 +99,9 @@ def _growth_note(filters: Filters, frame: pl.DataFrame) -> str:
     previous = previous_period(filters)
     before = describe_period(previous.start, previous.end) if previous else "the previous period"
     if frame["prev_gross_profit"].is_null().all():
-        return (f"No sales in {before}, the period of equal length before this one, so growth cannot be "
-                "computed: choose a shorter date range.")
-    return f"Growth compares with {before} (same length). Click a bar to filter by that branch."
+        return (f"No sales in {before}, the comparison period, so growth cannot be computed: choose a shorter "
+                "date range or another comparison.")
+    return f"Growth {comparison_label(filters)}. Click a bar to filter by that branch."
 
 
 @section_callback("branches-comparison")
@@ -107,7 +116,7 @@ def comparison_section(filters: Filters) -> dbc.Row:
         html.Div(_growth_note(filters, frame), className="small text-muted", id="branches-growth-note"),
     ]))
     table = card(comparison_grid("branches-comparison-grid", frame), title="Branch comparison",
-                 subtitle=f"{period}; growth vs the previous period of equal length", csv_key="branches-comparison")
+                 subtitle=f"{period}; growth {comparison_label(filters)}", csv_key="branches-comparison")
     return dbc.Row([dbc.Col(chart, xl=4), dbc.Col(table, xl=8)], className="g-3")
 
 

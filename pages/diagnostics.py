@@ -144,4 +144,5 @@ def layout(**_query: object) -> html.Div:
     ], id="diagnostics-page")
 
 
-dash.register_page(__name__, path="/diagnostics", name="Diagnostics", order=90, layout=layout)
+dash.register_page(__name__, path="/diagnostics", name="Diagnostics", order=90, layout=layout,
+                   title="Mauzo · Diagnostics")

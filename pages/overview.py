@@ -79,6 +79,7 @@ def kpi_section(filters: Filters) -> dbc.Row:
     series = trend(filters.with_dates(start, end), grain)
     prev = result["previousPeriod"]
     previous_label = describe_period(prev["start"], prev["end"]) if prev["start"] else "the previous period"
+    how = "the same period last year" if result["comparison"] == "lastYear" else "the previous period of equal length"
     cards = dbc.Row(
         [
             dbc.Col(kpi_card(METRICS[name], result["metrics"][name], series[name].to_list()), xs=6, md=4, xl=True)
@@ -87,7 +88,7 @@ def kpi_section(filters: Filters) -> dbc.Row:
         className="g-2 g-md-3",
     )
     note = html.Div(
-        f"{describe_period(start, end)}, compared with {previous_label} (same length). "
+        f"{describe_period(start, end)}, compared with {how} ({previous_label}). "
         f"Sparklines: {grain}ly values.".replace("dayly", "daily"),
         className="small text-muted mb-2", id="kpi-period-note",
     )

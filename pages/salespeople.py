@@ -155,7 +155,7 @@ def drill_section(filters: Filters, salesperson: str | None) -> html.Div:
         return empty_state(f"No sales by {salesperson} match these filters")
     start, end = resolve_period(filters)
     grain = auto_grain(start, end)
-    series = trend(filters.with_selection(salespeople=[salesperson]).with_dates(start, end), grain)
+    series = trend(filters.with_selection(salesperson=[salesperson]).with_dates(start, end), grain)
     people = leaderboard(filters).filter(pl.col("salesperson") == salesperson)
     period = describe_period(start, end)
     note = html.Div("Showing the top salesperson by gross profit until you pick one.",

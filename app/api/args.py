@@ -6,28 +6,28 @@ that look plausible; an unknown argument is a 400 naming it instead.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from data.errors import InvalidFilter
-from data.filters import Filters
+from data.filters import MAX_DATE, MIN_DATE, Filters, filter_args
 
-FILTER_ARGS: tuple[str, ...] = ("startDate", "endDate", "branch", "productLine", "salesperson")
+# Every filter argument (dates, then each declared filter dimension); ``compare`` only where a
+# route compares periods.
+FILTER_ARGS: tuple[str, ...] = tuple(a for a in filter_args() if a != "compare")
+COMPARE_ARG = "compare"
 PAGING_ARGS: tuple[str, ...] = ("limit", "offset")
 # Single-valued arguments: given empty (``?startDate=``) they are an error, not "absent", so a
 # client that failed to fill one in hears about it instead of getting unfiltered figures.
-NON_EMPTY_ARGS: frozenset[str] = frozenset({"startDate", "endDate", "limit", "offset", "format", "metric", "grain"})
+NON_EMPTY_ARGS: frozenset[str] = frozenset({"startDate", "endDate", "limit", "offset", "format", "metric", "grain",
+                                             COMPARE_ARG})
 FORMATS: tuple[str, ...] = ("json", "csv")
 
 DEFAULT_LIMIT = 1000
 MAX_LIMIT = 10_000
 MAX_OFFSET = 1_000_000
 MAX_TEXT_LENGTH = 200
-# Dates outside this window are certainly typos, and far-off ones overflow the previous-period
-# arithmetic (a period of N days before 0001-01-01 does not exist).
-MIN_DATE = dt.date(1900, 1, 1)
-MAX_DATE = dt.date(2999, 12, 31)
+__all__ = ["MAX_DATE", "MIN_DATE", "ArgSpec", "ParsedArgs", "parse_args"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class ArgSpec:
     """What one route accepts besides ``format``."""
 
     filters: bool = True
+    compare: bool = False  # the route compares periods: accepts ``compare``
     paging: bool = False
     choices: Mapping[str, Sequence[str]] = field(default_factory=dict)
     defaults: Mapping[str, str] = field(default_factory=dict)
@@ -44,6 +45,8 @@ class ArgSpec:
         names = {"format", *self.choices, *self.text}
         if self.filters:
             names.update(FILTER_ARGS)
+        if self.compare:
+            names.add(COMPARE_ARG)
         if self.paging:
             names.update(PAGING_ARGS)
         return names
@@ -76,16 +79,13 @@ def _int_arg(raw: str | None, name: str, default: int, low: int, high: int, deta
     return value
 
 
-def _filters(args: Mapping[str, list[str]], details: dict[str, str]) -> Filters | None:
+def _filters(args: Mapping[str, list[str]], spec: ArgSpec, details: dict[str, str]) -> Filters | None:
+    allowed = {*FILTER_ARGS, *([COMPARE_ARG] if spec.compare else [])}
     try:
-        filters = Filters.from_args({k: v for k, v in args.items() if k in FILTER_ARGS})
+        return Filters.from_args({k: v for k, v in args.items() if k in allowed})
     except InvalidFilter as exc:
         details.update(exc.details)
         return None
-    for name, value in (("startDate", filters.start), ("endDate", filters.end)):
-        if value is not None and not MIN_DATE <= value <= MAX_DATE:
-            details[name] = f"must be between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}"
-    return filters
 
 
 def parse_args(args: Mapping[str, list[str]], spec: ArgSpec) -> ParsedArgs:
@@ -99,7 +99,7 @@ def parse_args(args: Mapping[str, list[str]], spec: ArgSpec) -> ParsedArgs:
     fmt = (_last(args, "format") or "json").strip().lower()
     if fmt not in FORMATS:
         details["format"] = f"must be one of {list(FORMATS)}"
-    filters = _filters(args, details) if spec.filters else None
+    filters = _filters(args, spec, details) if spec.filters else None
     limit = offset = 0
     if spec.paging:
         limit = _int_arg(_last(args, "limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT, details)

@@ -9,11 +9,11 @@ constant time and never logged.
 from __future__ import annotations
 
 import hmac
-import os
-from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask, current_app, request
+
+from app.config import Settings
 
 PROTECTED_PREFIXES: tuple[str, ...] = ("/api/kpis/", "/api/filters/")
 EXTENSION_KEY = "mauzo_api_tokens"
@@ -23,12 +23,11 @@ class Unauthorized(Exception):
     """The request needs a valid bearer token (rendered as a 401 envelope)."""
 
 
-def load_tokens(env: Mapping[str, str] | None = None) -> tuple[str, ...]:
-    """Tokens from the environment and the token file. A configured but unreadable file is an
+def load_tokens(settings: Settings) -> tuple[str, ...]:
+    """Tokens from the settings and the token file. A configured but unreadable file is an
     error at startup: failing open would silently publish the figures."""
-    env = os.environ if env is None else env
-    tokens = [t.strip() for t in env.get("MAUZO_API_TOKENS", "").split(",")]
-    file_name = env.get("MAUZO_API_TOKENS_FILE", "").strip()
+    tokens = [t.strip() for t in settings.api_tokens.split(",")]
+    file_name = settings.api_tokens_file
     if file_name:
         text = Path(file_name).read_text(encoding="utf-8")
         tokens.extend(line.strip() for line in text.splitlines() if not line.strip().startswith("#"))
@@ -36,7 +35,7 @@ def load_tokens(env: Mapping[str, str] | None = None) -> tuple[str, ...]:
 
 
 def init_tokens(server: Flask) -> None:
-    server.extensions[EXTENSION_KEY] = load_tokens()
+    server.extensions[EXTENSION_KEY] = load_tokens(server.config["MAUZO_SETTINGS"])
 
 
 def _bearer(header: str | None) -> str | None:

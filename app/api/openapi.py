@@ -1,8 +1,10 @@
-"""The hand-written OpenAPI 3.1 document served at ``/api/openapi.json``.
+"""The OpenAPI 3.1 document served at ``/api/openapi.json``.
 
-Why hand-written: the document is a contract reviewed like code; the schemathesis test proves the
-server keeps it (row schemas forbid undocumented columns, so a new column must be documented).
-Metric wording comes from ``data.metrics.METRICS`` so the docs and the dashboard say the same.
+The routes and envelope are written here as a contract reviewed like code; every filter
+parameter, filter option, metric column and its wording is generated from the declarations in
+``data.dimensions`` and ``data.metrics``, so a new dimension or metric is documented the moment it
+is declared. The schemathesis test proves the server keeps the document (row schemas forbid
+undocumented columns).
 """
 
 from __future__ import annotations
@@ -11,13 +13,14 @@ import copy
 from functools import cache
 from typing import Any
 
-from app.api.args import DEFAULT_LIMIT, MAX_DATE, MAX_LIMIT, MAX_OFFSET, MAX_TEXT_LENGTH, MIN_DATE
+from app.api.args import DEFAULT_LIMIT, FILTER_ARGS, MAX_LIMIT, MAX_OFFSET, MAX_TEXT_LENGTH
 from app.api.envelope import camel
 from app.api.errors import HTTP_CODES
 from app.api.status import app_version
-from data.filters import MAX_VALUE_LENGTH, MAX_VALUES_PER_FILTER
-from data.metrics import METRICS
-from data.queries import KPI_METRICS
+from data.dimensions import FILTER_DIMENSIONS
+from data.filters import COMPARE_MODES, MAX_DATE, MAX_VALUE_LENGTH, MAX_VALUES_PER_FILTER, MIN_DATE
+from data.metrics import COUNT, KPI_METRICS, METRICS, public_metrics
+from data.metrics import DATE as DATE_KIND
 
 Schema = dict[str, Any]
 
@@ -48,17 +51,13 @@ TEXT = {"type": "string"}
 INT = {"type": "integer"}
 NUMBER = {"type": "number"}
 
-# Columns whose zero denominator makes them null (see ``data.metrics.derive``).
-_RATIOS = {"margin_pct", "return_rate_pct", "avg_transaction_value", "avg_gp_per_sale"}
-_COUNTS = {"lines", "transactions", "customers"}
-
-
 def _metric(name: str) -> Schema:
-    base = INT if name in _COUNTS else NUMBER
-    schema = _nullable(base) if name in _RATIOS else dict(base)
-    metric = METRICS.get(name)
-    if metric:
-        schema["description"] = f"{metric.label}: {metric.description}"
+    """A metric column: integers for counts, dates for dates, numbers otherwise; derived metrics
+    (ratios) are null where their denominator is zero (see ``data.metrics.derive``)."""
+    metric = METRICS[name]
+    base = {COUNT: INT, DATE_KIND: DATE}.get(metric.kind, NUMBER)
+    schema = _nullable(base) if metric.compute is not None else dict(base)
+    schema["description"] = f"{metric.label}: {metric.description}"
     return schema
 
 
@@ -66,8 +65,10 @@ def _metrics(*names: str) -> dict[str, Schema]:
     return {camel(n): _metric(n) for n in names}
 
 
-ALL_METRICS = ("units", "lines", "transactions", "customers", "revenue", "cost", "gross_profit", "margin_pct",
-               "returns_value", "return_rate_pct", "avg_transaction_value", "avg_gp_per_sale")
+# The figures of a summary/breakdown row: every public metric that is meaningful per period.
+ALL_METRICS = tuple(m.name for m in public_metrics() if m.per_period)
+_DIMENSION_ARRAYS = {d.arg: {"type": "array", "items": TEXT} for d in FILTER_DIMENSIONS}
+COMPARE = {"type": "string", "enum": list(COMPARE_MODES)}
 SHARE = {"type": ["number", "null"], "description": "Share of the column total over all rows, in percent."}
 RANKS = {
     "revenueSharePct": SHARE, "grossProfitSharePct": SHARE, "transactionsSharePct": SHARE,
@@ -82,9 +83,7 @@ def _breakdown_row(*dimensions: str) -> Schema:
 
 SCHEMAS: dict[str, Schema] = {
     "Filters": _obj({
-        "startDate": _nullable(DATE), "endDate": _nullable(DATE),
-        "branch": {"type": "array", "items": TEXT}, "productLine": {"type": "array", "items": TEXT},
-        "salesperson": {"type": "array", "items": TEXT},
+        "startDate": _nullable(DATE), "endDate": _nullable(DATE), **_DIMENSION_ARRAYS, "compare": COMPARE,
     }, description="The filters applied, after normalization (sorted, de-duplicated)."),
     "Metadata": _obj({
         "requestId": {"type": "string", "minLength": 1, "maxLength": 128,
@@ -111,6 +110,9 @@ SCHEMAS: dict[str, Schema] = {
     "Period": _obj({"start": _nullable(DATE), "end": _nullable(DATE)}),
     "Summary": _obj({
         "period": _ref("Period"), "previousPeriod": _ref("Period"),
+        "comparison": {"type": ["string", "null"], "enum": ["previous", "lastYear", None],
+                       "description": "What previousPeriod is: the period of equal length just before, or the "
+                                      "same dates a year earlier; null when there is no earlier period."},
         "metrics": _obj({camel(n): {**_ref("MetricValue"), "description": METRICS[n].description}
                          for n in KPI_METRICS}),
         "lines": {"type": "integer", "minimum": 0},
@@ -130,16 +132,15 @@ SCHEMAS: dict[str, Schema] = {
     }),
     "BranchTrendRow": _obj({"period": DATE, "branch": TEXT, **_metrics(*ALL_METRICS)}),
     "CustomerRow": _obj({
-        "customer": TEXT, **_metrics("units", "lines", "transactions", "customers"),
-        "firstSale": DATE, "lastSale": DATE,
-        "activeDays": {"type": "integer", "minimum": 0, "description": "Days with at least one sale."},
-        **_metrics("revenue", "cost", "gross_profit", "margin_pct", "returns_value", "return_rate_pct",
-                   "avg_transaction_value", "avg_gp_per_sale"),
+        "customer": TEXT, **_metrics(*ALL_METRICS, "first_sale", "last_sale", "active_days"),
         "recencyDays": {"type": "integer", "description": "Days from the last sale to the end of the period."},
-    }),
+        "gpRank": RANKS["gpRank"],
+        "revenueSharePct": {**SHARE, "description": "Share of account customers' revenue, in percent."},
+        "grossProfitSharePct": {**SHARE, "description": "Share of account customers' gross profit, in percent."},
+    }, description="An account customer (walk-in, cash and unassigned sales are not customers)."),
     "FilterOptions": _obj({
-        "branches": {"type": "array", "items": TEXT}, "productLines": {"type": "array", "items": TEXT},
-        "salespeople": {"type": "array", "items": TEXT},
+        **{d.options_key: {"type": "array", "items": TEXT, "description": f"Values {d.arg} accepts."}
+           for d in FILTER_DIMENSIONS},
         "minDate": _nullable(DATE), "maxDate": _nullable(DATE),
     }),
     "Health": _obj({
@@ -172,12 +173,14 @@ _RANGE = f"Between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}."
 PARAMETERS: dict[str, Schema] = {
     "startDate": _param("startDate", DATE, f"First day included (YYYY-MM-DD). {_RANGE}"),
     "endDate": _param("endDate", DATE, f"Last day included (YYYY-MM-DD), not before startDate. {_RANGE}"),
-    "branch": _param("branch", {"type": "string", "maxLength": MAX_VALUE_LENGTH},
-                     "Repeat for several branches; none means all.", array=True),
-    "productLine": _param("productLine", {"type": "string", "maxLength": MAX_VALUE_LENGTH},
-                          "Repeat for several product lines; none means all.", array=True),
-    "salesperson": _param("salesperson", {"type": "string", "maxLength": MAX_VALUE_LENGTH},
-                          "Repeat for several salespeople; none means all.", array=True),
+    **{d.arg: _param(d.arg, {"type": "string", "maxLength": MAX_VALUE_LENGTH},
+                     f"{d.description} Exact match (case and spelling). Repeat for several {d.plural}; "
+                     "none means all.", array=True)
+       for d in FILTER_DIMENSIONS},
+    "compare": _param("compare", {**COMPARE, "default": "auto"},
+                      "What previousPeriod is: previous = the period of equal length just before; lastYear = the "
+                      "same dates a year earlier; auto = lastYear for year/quarter/month-to-date ranges, else "
+                      "previous."),
     "limit": _param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
                     "Rows per page."),
     "offset": _param("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
@@ -185,12 +188,12 @@ PARAMETERS: dict[str, Schema] = {
     "format": _param("format", {"type": "string", "enum": ["json", "csv"], "default": "json"},
                      "csv returns the rows of `data` as text/csv (errors stay JSON)."),
     "grain": _param("grain", {"type": "string", "enum": GRAINS, "default": "month"}, "Period length."),
-    "metric": _param("metric", {"type": "string", "enum": [camel(n) for n in METRICS], "default": "revenue"},
-                     "; ".join(f"{camel(n)}: {m.label}" for n, m in METRICS.items())),
+    "metric": _param("metric", {"type": "string", "enum": [camel(n) for n in ALL_METRICS], "default": "revenue"},
+                     "; ".join(f"{camel(n)}: {METRICS[n].label}" for n in ALL_METRICS)),
     "search": _param("search", {"type": "string", "maxLength": MAX_TEXT_LENGTH},
                      "Case-insensitive text the item name must contain."),
 }
-FILTER_PARAMS = ["startDate", "endDate", "branch", "productLine", "salesperson"]
+FILTER_PARAMS = list(FILTER_ARGS)
 LIST_PARAMS = [*FILTER_PARAMS, "limit", "offset", "format"]
 
 REQUEST_ID_HEADER = {"X-Request-ID": {"required": True, "schema": {"type": "string"},
@@ -248,8 +251,8 @@ def _paths() -> dict[str, Schema]:
 
     return {
         "/api/kpis/summary": _figure_op(
-            "kpiSummary", "Headline metrics with the previous period of equal length",
-            _ref("Summary"), [*FILTER_PARAMS, "format"], paged=False),
+            "kpiSummary", "Headline metrics with their comparison period",
+            _ref("Summary"), [*FILTER_PARAMS, "compare", "format"], paged=False),
         "/api/kpis/trend": _figure_op("kpiTrend", "One metric per period, oldest first", _list("TrendPoint"),
                                       [*LIST_PARAMS, "metric", "grain"]),
         "/api/kpis/salespeople": _figure_op("kpiSalespeople", "Salespeople ranked by gross profit",
@@ -265,7 +268,7 @@ def _paths() -> dict[str, Schema]:
                                          LIST_PARAMS),
         "/api/kpis/branches/trend": _figure_op("kpiBranchesTrend", "Each branch's metrics per period",
                                                _list("BranchTrendRow"), [*LIST_PARAMS, "grain"]),
-        "/api/kpis/customers": _figure_op("kpiCustomers", "Customers by gross profit, with recency",
+        "/api/kpis/customers": _figure_op("kpiCustomers", "Account customers by gross profit, with recency",
                                           _list("CustomerRow"), LIST_PARAMS),
         "/api/filters/options": _figure_op("filterOptions", "Values the filter arguments accept",
                                            _ref("FilterOptions"), ["format"], paged=False),

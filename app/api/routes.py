@@ -17,20 +17,22 @@ from app.api.args import ArgSpec, ParsedArgs, parse_args
 from app.api.blueprint import api
 from app.api.envelope import camel, csv_response, envelope, frame_records, json_response, jsonable
 from data import queries
+from data.customers import account_profiles
+from data.dimensions import FILTER_DIMENSIONS
 from data.engines.base import TimeGrain
 from data.filters import Filters
 from data.metrics import METRICS
 
 GRAINS: tuple[str, ...] = tuple(g.value for g in TimeGrain)
-TREND_METRICS: tuple[str, ...] = tuple(camel(name) for name in METRICS)
-_METRIC_BY_CAMEL: dict[str, str] = {camel(name): name for name in METRICS}
+TREND_METRICS: tuple[str, ...] = tuple(camel(m.name) for m in METRICS.values() if m.public and m.per_period)
+_METRIC_BY_CAMEL: dict[str, str] = {camel(m.name): m.name for m in METRICS.values()}
 
 LIST_SPEC = ArgSpec(paging=True)
 GRAIN_SPEC = ArgSpec(paging=True, choices={"grain": GRAINS}, defaults={"grain": "month"})
 TREND_SPEC = ArgSpec(paging=True, choices={"grain": GRAINS, "metric": TREND_METRICS},
                      defaults={"grain": "month", "metric": "revenue"})
 PRODUCT_SPEC = ArgSpec(paging=True, text=("search",))
-SUMMARY_SPEC = ArgSpec()
+SUMMARY_SPEC = ArgSpec(compare=True)
 OPTIONS_SPEC = ArgSpec(filters=False)
 
 
@@ -61,7 +63,7 @@ def _frame_route(spec: ArgSpec, name: str, fetch: Callable[[Filters, ParsedArgs]
 
 @api.get("/kpis/summary")
 def kpi_summary() -> Response:
-    """Headline metrics for the period with the previous period of equal length."""
+    """Headline metrics for the period with its comparison period (``compare``)."""
     parsed = _args(SUMMARY_SPEC)
     assert parsed.filters is not None
     data = jsonable(queries.kpis(parsed.filters))
@@ -118,7 +120,8 @@ def kpi_branches_trend() -> Response:
 
 @api.get("/kpis/customers")
 def kpi_customers() -> Response:
-    return _frame_route(LIST_SPEC, "customers", lambda f, _: queries.customer_profiles(f))
+    """Account customers (walk-in, cash and unassigned sales are not customers, as on every page)."""
+    return _frame_route(LIST_SPEC, "customers", lambda f, _: account_profiles(f))
 
 
 @api.get("/filters/options")
@@ -127,9 +130,7 @@ def filter_options() -> Response:
     parsed = _args(OPTIONS_SPEC)
     data = jsonable(queries.filter_options())
     rows: list[dict[str, Any]] = [
-        {"filter": arg, "value": value}
-        for arg, key in (("branch", "branches"), ("productLine", "productLines"), ("salesperson", "salespeople"))
-        for value in data[key]
+        {"filter": dim.arg, "value": value} for dim in FILTER_DIMENSIONS for value in data[dim.options_key]
     ]
     rows += [{"filter": key, "value": data[key]} for key in ("minDate", "maxDate")]
     if parsed.fmt == "csv":

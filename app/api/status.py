@@ -6,17 +6,17 @@ same facts, so both read them from here.
 
 from __future__ import annotations
 
-import os
 import platform
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import polars as pl
-from flask import Flask
+from flask import Flask, current_app
 
 from app.api.envelope import jsonable
 from app.cache import cache_health
+from app.config import Settings
 from data.engines.base import StoreInfo
 from data.service import get_runner
 
@@ -65,7 +65,8 @@ def store_status(show_detail: bool = False) -> dict[str, Any]:
 
 
 def druid_configured() -> bool:
-    return os.environ.get("MAUZO_ENGINE", "").lower() == "druid" or bool(os.environ.get("DRUID_URL"))
+    settings = current_app.config.get("MAUZO_SETTINGS") or Settings.from_env()
+    return settings.engine == "druid" or bool(settings.druid_url)
 
 
 def druid_status(show_detail: bool = False) -> dict[str, Any]:

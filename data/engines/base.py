@@ -26,19 +26,22 @@ class Dialect:
     """SQL spelling of one engine. Templates use ``{col}`` for the time column."""
 
     name: str
-    time_column: str
     grain_templates: dict[TimeGrain, str]
+    # The engine's own time column (Druid: ``__time``); None: each dataset's declared time column.
+    time_column: str | None = None
     # How a bound date parameter is compared with the time column, e.g. "?" or "TIME_PARSE(?)".
     date_param: str = "?"
     # Expression giving a plain DATE from the time column (for recency/first/last sale).
     date_expr: str = "{col}"
 
-    def bucket(self, grain: TimeGrain | str) -> str:
+    def bucket(self, grain: TimeGrain | str, column: str) -> str:
+        """The expression for the start of ``grain`` periods of ``column`` (raises for a grain
+        the engine lacks rather than silently falling back)."""
         try:
             template = self.grain_templates[TimeGrain(grain)]
         except (KeyError, ValueError):
             raise NotImplementedError(f"{self.name} has no time grain {grain!r}") from None
-        return template.format(col=self.time_column)
+        return template.format(col=self.time_column or column)
 
 
 @dataclass(frozen=True)
@@ -80,5 +83,9 @@ class Engine(Protocol):
         ...
 
     def ingest_history(self, limit: int = 20) -> pl.DataFrame:
+        ...
+
+    def table_name(self, table: str) -> str:
+        """The engine's name for a dataset's logical table (Druid: a configured datasource)."""
         ...
 

@@ -6,7 +6,6 @@ from data.engines.base import Dialect, TimeGrain
 
 DUCKDB_DIALECT = Dialect(
     name="duckdb",
-    time_column="sale_date",
     grain_templates={
         TimeGrain.DAY: "{col}",
         TimeGrain.WEEK: "CAST(date_trunc('week', {col}) AS DATE)",

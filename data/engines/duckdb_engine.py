@@ -25,7 +25,7 @@ from data.context import current_request_id
 from data.engines.base import CompiledQuery, StoreInfo
 from data.engines.duckdb_dialect import DUCKDB_DIALECT
 from data.errors import EngineUnavailable, QueryFailed
-from data.schema import SALES_TABLE
+from data.schema import SALES_TABLE, STORAGE_FORMAT
 from data.store import MANIFEST, Manifest, SnapshotStore
 
 
@@ -45,8 +45,7 @@ class DuckDBEngine:
 
     def __init__(self, data_dir: Path | str | None = None, threads: int | None = None) -> None:
         self.store = SnapshotStore(data_dir)
-        self._threads = threads or (int(os.environ["MAUZO_DUCKDB_THREADS"])
-                                    if os.environ.get("MAUZO_DUCKDB_THREADS") else None)
+        self._threads = threads
         self._lock = threading.Lock()
         self._pid = os.getpid()
         self._manifest_stamp: tuple[int, int, int] | None = None
@@ -70,7 +69,17 @@ class DuckDBEngine:
                 if manifest is None:
                     raise EngineUnavailable(f"the store at {self.store.data_dir} is empty")
                 self._manifest, self._manifest_stamp = manifest, stamp
-            return self._manifest
+            manifest = self._manifest
+        if manifest.storage_format < STORAGE_FORMAT:
+            # A store written before exact money: upgrade it once (any process may; the ingest lock
+            # serializes), then read the upgraded snapshot.
+            try:
+                self.store.upgrade()
+            except (OSError, duckdb.Error) as exc:
+                raise EngineUnavailable(f"the store needs an upgrade that failed: {exc}; "
+                                        "run `mauzo upgrade` with write access") from exc
+            return self._current_manifest()
+        return manifest
 
     # -- connections -----------------------------------------------------------------------
     def _open(self, manifest: Manifest) -> duckdb.DuckDBPyConnection:
@@ -134,6 +143,9 @@ class DuckDBEngine:
         finally:
             cursor.close()
             self._release(snapshot)
+
+    def table_name(self, table: str) -> str:
+        return table
 
     def info(self) -> StoreInfo:
         try:

@@ -14,6 +14,7 @@ import duckdb
 import pytest
 import requests
 
+from data.schema import STORAGE_FORMAT
 from data.store import MANIFEST, Manifest
 from tests.live import running_app
 
@@ -83,7 +84,7 @@ def build_broken_store(data_dir: Path) -> Path:
     con.execute("INSERT INTO sales VALUES ('2025-01-01', 'Nairobi CBD')")
     con.close()
     manifest = Manifest(version="000001-broken", snapshot="snapshots/000001-broken.duckdb", rows=1,
-                        created_at="2025-01-01T00:00:00+00:00")
+                        created_at="2025-01-01T00:00:00+00:00", storage_format=STORAGE_FORMAT)
     (data_dir / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
     return data_dir
 

@@ -51,7 +51,8 @@ def test_filters_are_echoed_normalized(http, live_url):
               ("branch", "Kisumu"), ("branch", "Mombasa")]
     body = http.get(live_url + "/api/kpis/branches", params=params, timeout=30).json()
     assert body["metadata"]["filters"] == {"startDate": "2024-01-01", "endDate": "2024-06-30",
-                                           "branch": ["Kisumu", "Mombasa"], "productLine": [], "salesperson": []}
+                                           "branch": ["Kisumu", "Mombasa"], "productLine": [], "itemGroup": [],
+                                           "salesperson": [], "compare": "auto"}
     assert sorted(row["branch"] for row in body["data"]) == ["Kisumu", "Mombasa"]
     assert body["metadata"]["rowCount"] == 2
 

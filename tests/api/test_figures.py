@@ -9,10 +9,11 @@ from __future__ import annotations
 import pytest
 
 from data import queries
+from data.customers import account_profiles
 from data.filters import Filters
 
-FILTERS = Filters.create(start="2024-03-01", end="2024-11-30", branches=["Mombasa", "Nakuru"],
-                         product_lines=["Plumbing", "Electrical", "Solar & Energy"])
+FILTERS = Filters.create(start="2024-03-01", end="2024-11-30", branch=["Mombasa", "Nakuru"],
+                         product_line=["Plumbing", "Electrical", "Solar & Energy"])
 PARAMS = [(k, v) for k, v in FILTERS.to_args()]
 
 
@@ -37,7 +38,7 @@ def _api(http, url: str, route: str, **extra) -> dict:  # type: ignore[no-untype
     ("/api/kpis/product-lines", lambda f: queries.breakdown(f, "product_line")),
     ("/api/kpis/salespeople", lambda f: queries.breakdown(f, "salesperson")),
     ("/api/kpis/salespeople/product-mix", lambda f: queries.matrix(f, "salesperson", "product_line")),
-    ("/api/kpis/customers", lambda f: queries.customer_profiles(f)),
+    ("/api/kpis/customers", lambda f: account_profiles(f)),
     ("/api/kpis/branches/trend", lambda f: queries.dimension_trend(f, "branch", "month")),
     ("/api/kpis/products", lambda f: queries.breakdown(f, "item_name", context=("item_group", "product_line"))),
 ])
@@ -78,3 +79,43 @@ def test_filter_options_equal_the_data_layer(http, live_url, demo_engine):
     want = queries.filter_options()
     got = http.get(live_url + "/api/filters/options", timeout=30).json()["data"]
     assert got == {**want, "minDate": want["minDate"].isoformat(), "maxDate": want["maxDate"].isoformat()}
+
+
+def test_customers_are_account_customers_with_rank_and_shares(http, live_url):
+    """As on every page: walk-in, cash and unassigned sales are not customers, and each row has its
+    documented GP rank and shares (which sum to 100 over all accounts)."""
+    from data.schema import NON_ACCOUNT_CUSTOMERS
+
+    rows = _api(http, live_url, "/api/kpis/customers", limit="10000")["data"]
+    assert rows and not {r["customer"] for r in rows} & NON_ACCOUNT_CUSTOMERS
+    assert [r["gpRank"] for r in rows] == list(range(1, len(rows) + 1))
+    assert sum(r["grossProfitSharePct"] for r in rows) == pytest.approx(100.0)
+    assert sum(r["revenueSharePct"] for r in rows) == pytest.approx(100.0)
+
+
+@pytest.mark.parametrize(("params", "bad"), [
+    ([("startDate", "2025-01-01"), ("startDate", "2025-02-01")], "startDate"),
+    ([("startDate", "3000-01-01")], "startDate"),
+    ([("compare", "sometimes")], "compare"),
+])
+def test_ambiguous_or_absurd_arguments_are_400(http, live_url, params, bad):
+    response = http.get(live_url + "/api/kpis/summary", params=params, timeout=30)
+    assert response.status_code == 400 and bad in response.json()["error"]["details"]
+
+
+def test_a_start_past_the_data_has_no_comparison_period(http, live_url):
+    data = http.get(live_url + "/api/kpis/summary", params={"startDate": "2999-12-31"}, timeout=30).json()["data"]
+    assert data["period"] == {"start": "2999-12-31", "end": None}
+    assert data["previousPeriod"] == {"start": None, "end": None} and data["comparison"] is None
+
+
+def test_compare_chooses_the_comparison_period(http, live_url):
+    base = {"startDate": "2025-01-01", "endDate": "2025-03-31"}
+    auto = http.get(live_url + "/api/kpis/summary", params=base, timeout=30).json()["data"]
+    previous = http.get(live_url + "/api/kpis/summary", params={**base, "compare": "previous"},
+                        timeout=30).json()["data"]
+    assert (auto["comparison"], auto["previousPeriod"]) == ("lastYear", {"start": "2024-01-01", "end": "2024-03-31"})
+    assert (previous["comparison"], previous["previousPeriod"]) == \
+        ("previous", {"start": "2024-10-03", "end": "2024-12-31"})
+    # Only routes that compare periods take it: elsewhere it is an unknown argument, not ignored.
+    assert http.get(live_url + "/api/kpis/branches", params={"compare": "previous"}, timeout=30).status_code == 400

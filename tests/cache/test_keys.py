@@ -20,7 +20,7 @@ FILTERS = [
 
 
 def _keys(engine: DuckDBEngine, filters: list[dict]) -> list[str]:
-    specs = [QuerySpec("summary", filters=Filters.from_args(a), aggregates=("revenue_cents", "lines")) for a in filters]
+    specs = [QuerySpec("summary", filters=Filters.from_args(a), aggregates=("revenue", "lines")) for a in filters]
     return [query_key(engine, compile_query(s, engine.dialect)) for s in specs]
 
 

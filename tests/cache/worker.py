@@ -76,7 +76,7 @@ def serve(data_dir: Path, delay: float) -> None:
         elif op == "keys":
             from data.filters import Filters
 
-            specs = [QuerySpec("summary", filters=Filters.from_args(args), aggregates=("revenue_cents", "lines"))
+            specs = [QuerySpec("summary", filters=Filters.from_args(args), aggregates=("revenue", "lines"))
                      for args in request["filters"]]
             reply = {"keys": [service.query_key(engine, compile_query(s, engine.dialect)) for s in specs]}
         elif op == "health":

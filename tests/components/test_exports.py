@@ -32,7 +32,7 @@ def test_csv_download_has_all_rows(demo_engine):
 def test_excel_workbook_has_a_sheet_per_table(demo_engine):
     register_table("test-xlsx", "test-branches", "Branches", lambda f: breakdown(f, "branch"))
     register_table("test-xlsx", "test-lines", "Product lines", lambda f: breakdown(f, "product_line"))
-    payload = download_payload("xlsx", "test-xlsx", Filters.create(branches=["Mombasa"]))
+    payload = download_payload("xlsx", "test-xlsx", Filters.create(branch=["Mombasa"]))
     book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(payload["content"])))
     assert book.sheetnames == ["Filters", "Branches", "Product lines"]
     assert book["Branches"].max_row == 2  # header + Mombasa

@@ -10,7 +10,7 @@ import pytest
 from data.branches import branch_comparison
 from data.filters import Filters
 
-PERIOD = Filters.create(start="2025-01-01", end="2025-06-30")
+PERIOD = Filters.create(start="2025-01-01", end="2025-06-30", compare="previous")
 PREVIOUS = (dt.date(2024, 7, 4), dt.date(2024, 12, 31))  # 181 days ending the day before
 
 
@@ -50,6 +50,18 @@ def test_no_previous_sales_means_no_growth_not_infinity(demo_engine, demo_frame)
 
 
 def test_branch_selection_and_empty_view(demo_engine):
-    one = branch_comparison(PERIOD.with_selection(branches=["Mombasa"]))
+    one = branch_comparison(PERIOD.with_selection(branch=["Mombasa"]))
     assert one["branch"].to_list() == ["Mombasa"]
-    assert branch_comparison(Filters.create(branches=["Atlantis"])).is_empty()
+    assert branch_comparison(Filters.create(branch=["Atlantis"])).is_empty()
+
+
+def test_year_to_date_compares_with_the_same_dates_last_year(demo_engine, demo_frame):
+    """A to-date range (here 1 Jan - 30 Jun) defaults to the same dates a year earlier, not to
+    the 181 days before it; ``compare=previous`` still gives the period of equal length."""
+    auto = Filters.create(start="2025-01-01", end="2025-06-30")
+    got = branch_comparison(auto)
+    before = _per_branch(demo_frame, dt.date(2024, 1, 1), dt.date(2024, 6, 30))
+    for row in got.iter_rows(named=True):
+        assert row["prev_gross_profit"] == pytest.approx(before[row["branch"]]["gp"], abs=0.01)
+    assert branch_comparison(auto.with_compare("previous"))["prev_gross_profit"].to_list() == \
+        branch_comparison(PERIOD)["prev_gross_profit"].to_list()

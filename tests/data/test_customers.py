@@ -23,7 +23,7 @@ from data.filters import Filters
 from data.insights import NON_ACCOUNT_CUSTOMERS
 
 PERIOD = Filters.create(start="2025-01-01", end="2025-06-30")
-NOTHING = Filters.create(branches=["Atlantis"])
+NOTHING = Filters.create(branch=["Atlantis"])
 
 
 def _lines(frame: pl.DataFrame, accounts_only: bool = True) -> pl.DataFrame:

@@ -9,7 +9,7 @@ from data.engines.base import CompiledQuery
 from data.engines.duckdb_engine import DuckDBEngine
 from tests.conftest import build_store
 
-COUNT = CompiledQuery("count", "SELECT COUNT(*) AS n, SUM(revenue_cents) AS r FROM sales")
+COUNT = CompiledQuery("count", "SELECT COUNT(*) AS n, SUM(revenue_e4) AS r FROM sales")
 
 
 def test_concurrent_queries_across_many_snapshot_swaps(tmp_path, demo_frame):

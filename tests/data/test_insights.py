@@ -37,7 +37,7 @@ def test_rank_gap_names_the_salesperson_with_the_biggest_gap(demo_engine, demo_f
 
 
 def test_empty_view_has_no_insights(demo_engine):
-    assert insights(Filters.create(branches=["No such branch"])) == []
+    assert insights(Filters.create(branch=["No such branch"])) == []
 
 
 @pytest.mark.parametrize("key", ["pareto", "rank_gap", "margin_spread", "margin_mover"])

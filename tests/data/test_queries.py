@@ -28,7 +28,7 @@ def test_summary_matches_polars_to_the_cent(demo_engine, demo_frame):
 
 
 def test_filtered_breakdown_matches_polars(demo_engine, demo_frame):
-    filters = Filters.create(start="2024-01-01", end="2024-12-31", branches=["Mombasa", "Kisumu"])
+    filters = Filters.create(start="2024-01-01", end="2024-12-31", branch=["Mombasa", "Kisumu"])
     got = breakdown(filters, "product_line")
     subset = demo_frame.filter(
         pl.col("sale_date").is_between(filters.start, filters.end),
@@ -43,13 +43,13 @@ def test_filtered_breakdown_matches_polars(demo_engine, demo_frame):
 
 @pytest.mark.parametrize("evil", ["' OR 1=1 --", "Nairobi'; DROP TABLE sales;", "x\") OR (1=1"])
 def test_injection_looking_values_match_nothing(demo_engine, evil):
-    frame = summary(Filters.create(branches=[evil]))
+    frame = summary(Filters.create(branch=[evil]))
     assert frame["lines"][0] == 0
     assert summary(Filters())["lines"][0] > 0  # the table is still there
 
 
 def test_empty_selection_means_no_filter(demo_engine, demo_frame):
-    assert summary(Filters.create(branches=[]))["lines"][0] == demo_frame.height
+    assert summary(Filters.create(branch=[]))["lines"][0] == demo_frame.height
 
 
 def test_trend_periods_sum_to_total(demo_engine):
@@ -58,7 +58,8 @@ def test_trend_periods_sum_to_total(demo_engine):
 
 
 def test_kpis_compare_with_previous_period(demo_engine):
-    result = kpis(Filters.create(start="2025-01-01", end="2025-03-31"))
+    result = kpis(Filters.create(start="2025-01-01", end="2025-03-31", compare="previous"))
+    assert result["comparison"] == "previous"
     assert result["previousPeriod"]["start"].isoformat() == "2024-10-03"
     assert result["previousPeriod"]["end"].isoformat() == "2024-12-31"
     assert result["metrics"]["revenue"]["previous"] is not None
@@ -67,7 +68,9 @@ def test_kpis_compare_with_previous_period(demo_engine):
 def test_previous_period_before_year_one_is_none_not_an_error(demo_engine):
     from data.queries import previous_period
 
-    assert previous_period(Filters.create(start="0001-01-05", end="0001-02-01")) is None
+    # Dates this early are refused at the edges (MIN_DATE), so build the value directly.
+    assert previous_period(Filters(start=dt.date(1, 1, 5), end=dt.date(1, 2, 1))) is None
+    assert previous_period(Filters(start=dt.date(1, 1, 5), end=dt.date(1, 2, 1), compare="lastYear")) is None
 
 
 def test_kpis_without_earlier_sales_have_no_previous_values(demo_engine):
@@ -76,7 +79,7 @@ def test_kpis_without_earlier_sales_have_no_previous_values(demo_engine):
 
 
 def test_previous_period_figures_match_polars(demo_engine, demo_frame):
-    result = kpis(Filters.create(start="2025-01-01", end="2025-03-31"))
+    result = kpis(Filters.create(start="2025-01-01", end="2025-03-31", compare="previous"))
     before = demo_frame.filter(pl.col("sale_date").is_between(dt.date(2024, 10, 3), dt.date(2024, 12, 31)))
     assert result["metrics"]["revenue"]["previous"] == pytest.approx(_expected(before)["revenue"], abs=0.001)
     now = result["metrics"]["revenue"]["value"]
@@ -84,9 +87,37 @@ def test_previous_period_figures_match_polars(demo_engine, demo_frame):
 
 
 def test_a_range_past_the_data_is_clipped_before_comparing(demo_engine):
-    clipped = kpis(Filters.create(start="2025-01-01", end="2025-12-31"))  # the data ends 2025-06-30
+    clipped = kpis(Filters.create(start="2025-01-01", end="2025-12-31", compare="previous"))  # data ends 2025-06-30
     assert clipped["period"]["end"] == dt.date(2025, 6, 30)
     assert clipped["previousPeriod"]["start"] == dt.date(2024, 7, 4)  # 181 days before 2025-01-01
+
+
+@pytest.mark.parametrize(("start", "end", "mode", "prev_start", "prev_end"), [
+    ("2025-01-01", "2025-06-30", "lastYear", "2024-01-01", "2024-06-30"),  # year to date
+    ("2025-04-01", "2025-05-20", "lastYear", "2024-04-01", "2024-05-20"),  # quarter to date
+    ("2025-05-01", "2025-05-31", "lastYear", "2024-05-01", "2024-05-31"),  # a calendar month
+    ("2025-03-15", "2025-04-13", "previous", "2025-02-13", "2025-03-14"),  # 30 days
+    ("2024-11-01", "2025-02-28", "previous", "2024-07-04", "2024-10-31"),  # spans a year end
+])
+def test_auto_comparison_is_last_year_for_to_date_ranges(demo_engine, start, end, mode, prev_start, prev_end):
+    result = kpis(Filters.create(start=start, end=end))
+    assert result["comparison"] == mode
+    assert (result["previousPeriod"]["start"].isoformat(), result["previousPeriod"]["end"].isoformat()) == \
+        (prev_start, prev_end)
+
+
+def test_last_year_of_a_leap_day_is_the_28th(demo_engine):
+    from data.queries import previous_period
+
+    prev = previous_period(Filters.create(start="2024-02-01", end="2024-02-29"))
+    assert (prev.start, prev.end) == (dt.date(2023, 2, 1), dt.date(2023, 2, 28))
+
+
+def test_a_start_after_the_data_keeps_its_dates_and_has_no_comparison(demo_engine):
+    result = kpis(Filters.create(start="2999-12-31"))
+    assert result["period"] == {"start": dt.date(2999, 12, 31), "end": None}
+    assert result["previousPeriod"] == {"start": None, "end": None} and result["comparison"] is None
+    assert result["lines"] == 0
 
 
 def test_breakdown_returns_every_group(demo_engine, demo_frame):
@@ -105,5 +136,5 @@ def test_search_keeps_ranks_and_shares_of_the_whole_view(demo_engine):
 
 
 def test_no_sales_reads_zero_not_null(demo_engine):
-    row = summary(Filters.create(branches=["Atlantis"])).row(0, named=True)
+    row = summary(Filters.create(branch=["Atlantis"])).row(0, named=True)
     assert row["revenue"] == 0 and row["transactions"] == 0 and row["margin_pct"] is None

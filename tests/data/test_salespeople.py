@@ -9,7 +9,7 @@ from data.filters import Filters
 from data.salespeople import leaderboard, margin_drivers, person_mix, product_mix
 
 PERIOD = Filters.create(start="2025-01-01", end="2025-06-30")
-NOTHING = Filters.create(branches=["Atlantis"])
+NOTHING = Filters.create(branch=["Atlantis"])
 
 
 def _lines(demo_frame: pl.DataFrame, filters: Filters = PERIOD) -> pl.DataFrame:

@@ -104,9 +104,10 @@ def test_manifest_is_valid_json_naming_an_existing_snapshot(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("value", "cents"),
-    [(1.005, 101), (0.285, 29), (-0.285, -29), (0.025, 3), (-0.015, -2), (12.34, 1234), (-850.0, -85000),
-     (1234567.89, 123456789)],
+    ("value", "units"),
+    [(1.005, 10050), (0.285, 2850), (1.0005, 10005), (-1.0005, -10005), (0.00005, 1), (-0.00015, -2),
+     (12.3456, 123456), (-850.0, -8500000), (1234567.8912, 12345678912), (99_999_999_999.9999, 999_999_999_999_999)],
 )
-def test_cents_round_half_away_from_zero(value, cents):
-    assert to_storage(_lines(1, revenue=value))["revenue_cents"][0] == cents
+def test_money_is_stored_exactly_to_the_fourth_decimal(value, units):
+    """Four decimals survive exactly (binary noise removed first); a fifth rounds half away from zero."""
+    assert to_storage(_lines(1, revenue=value))["revenue_e4"][0] == units

@@ -14,7 +14,7 @@ from pages.branches import comparison_section, heatmap_section, trend_section
 from tests.dash_tree import find_all, text_of
 
 PERIOD = Filters.create(start="2025-01-01", end="2025-06-30")
-NOTHING = Filters.create(branches=["Atlantis"])
+NOTHING = Filters.create(branch=["Atlantis"])
 
 
 def test_comparison_shows_every_branch_with_growth_and_cross_filter(demo_engine, demo_frame):
@@ -25,7 +25,7 @@ def test_comparison_shows_every_branch_with_growth_and_cross_filter(demo_engine,
     assert sorted(graph.figure.data[0].y) == sorted(branches.to_list())
     grid = next(c for c in find_all(out, object) if type(c).__name__ == "AgGrid")
     assert len(grid.rowData) == branches.len()
-    assert "04 Jul 2024 to 31 Dec 2024" in text_of(out)
+    assert "growth vs same period last year (01 Jan 2024 to 30 Jun 2024)" in text_of(out)
     assert "01 Jan 2025 to 30 Jun 2025" in graph.figure.layout.title.text
 
 

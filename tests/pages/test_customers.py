@@ -14,7 +14,7 @@ from pages.customers import pareto_section, profile_section, table_section, tier
 from tests.dash_tree import find_all, text_of
 
 PERIOD = Filters.create(start="2025-01-01", end="2025-06-30")
-NOTHING = Filters.create(branches=["Atlantis"])
+NOTHING = Filters.create(branch=["Atlantis"])
 
 
 def _grid(component):  # type: ignore[no-untyped-def]
