@@ -43,6 +43,7 @@ class QueryStat:
     name: str
     cached: bool
     duration_ms: float
+    query: CompiledQuery | None = None  # what ran (tests check a view never runs the same query twice)
 
 
 @dataclass
@@ -105,6 +106,10 @@ class _Memo:
                 self._items.move_to_end(key)
             return frame
 
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
     def put(self, key: str, frame: pl.DataFrame) -> None:
         with self._lock:
             self._items[key] = frame
@@ -152,7 +157,7 @@ class QueryRunner:
             )
         stats = request_stats_var.get()
         if stats is not None:
-            stats.queries.append(QueryStat(query.name, cached, (time.perf_counter() - started) * 1000))
+            stats.queries.append(QueryStat(query.name, cached, (time.perf_counter() - started) * 1000, query))
         return frame
 
     def run_memo(self, spec: QuerySpec) -> pl.DataFrame:
@@ -166,7 +171,7 @@ class QueryRunner:
             if hit is not None:
                 stats = request_stats_var.get()
                 if stats is not None:
-                    stats.queries.append(QueryStat(query.name, True, 0.0))
+                    stats.queries.append(QueryStat(query.name, True, 0.0, query))
                 return hit
         frame = self.run_compiled(query)
         if frame.height <= MEMO_MAX_ROWS:

@@ -69,9 +69,16 @@ def wait_for_sections(page, *section_ids: str) -> None:  # type: ignore[no-untyp
     page.wait_for_load_state("networkidle")
 
 
+def dim_control(name: str) -> str:
+    """CSS selector of the filter bar's control for dimension ``name`` (a pattern-matching id, which
+    Dash renders as JSON with sorted keys)."""
+    return f"""[id='{{"dim":"{name}","type":"filter-dim"}}']"""
+
+
 def select_dropdown(page, dropdown_id: str, option_text: str) -> None:  # type: ignore[no-untyped-def]
-    """Pick an option in a Dash 4 dcc.Dropdown (new DOM: .dash-dropdown / .dash-dropdown-option)."""
-    page.click(f"#{dropdown_id}")
+    """Pick an option in a Dash 4 dcc.Dropdown (new DOM: .dash-dropdown / .dash-dropdown-option).
+    ``dropdown_id`` is an element id, or a CSS selector such as ``dim_control("branch")``."""
+    page.click(dropdown_id if dropdown_id.startswith("[") else f"#{dropdown_id}")
     page.locator(".dash-dropdown-option", has_text=option_text).first.click()
     page.keyboard.press("Escape")
 

@@ -12,7 +12,7 @@ from data import service
 from data.branches import branch_comparison
 from data.engines.duckdb_engine import DuckDBEngine
 from data.filters import Filters
-from tests.browser.conftest import phone_width, screenshot, select_dropdown, wait_for_sections
+from tests.browser.conftest import dim_control, phone_width, screenshot, select_dropdown, wait_for_sections
 
 pytestmark = pytest.mark.browser
 PERIOD = "?startDate=2025-01-01&endDate=2025-06-30"
@@ -54,7 +54,7 @@ def test_branches_render_with_data_and_no_console_errors(page, live_url):
 def test_filter_change_updates_figures_url_and_survives_reload(page, live_url):
     _open(page, live_url)
     before = _gp(page)
-    select_dropdown(page, "filter-product-line", "Plumbing")
+    select_dropdown(page, dim_control("product_line"), "Plumbing")
     page.wait_for_function("() => location.search.includes('productLine=Plumbing')")
     page.wait_for_function(f"() => document.querySelector('{HEATMAP}').data[0].x.length === 1")
     # Wait on numbers, not on JSON text (Python writes 5.0 where JavaScript writes 5).

@@ -12,7 +12,7 @@ from data import service
 from data.customers import customer_table
 from data.engines.duckdb_engine import DuckDBEngine
 from data.filters import Filters
-from tests.browser.conftest import phone_width, screenshot, select_dropdown, wait_for_sections
+from tests.browser.conftest import dim_control, phone_width, screenshot, select_dropdown, wait_for_sections
 
 pytestmark = pytest.mark.browser
 PERIOD = "?startDate=2025-01-01&endDate=2025-06-30"
@@ -53,7 +53,7 @@ def test_customers_render_with_data_and_no_console_errors(page, live_url):
 def test_filter_change_updates_figures_url_and_survives_reload(page, live_url):
     _open(page, live_url)
     before, status = _annotation(page), page.inner_text(STATUS)
-    select_dropdown(page, "filter-product-line", "Solar & Energy")
+    select_dropdown(page, dim_control("product_line"), "Solar & Energy")
     page.wait_for_function("() => location.search.includes('productLine=Solar')")
     # Non-empty and different: while a section re-renders its old text can read as empty.
     page.wait_for_function("v => { const t = document.querySelector('#customers-table-status')?.innerText; "

@@ -13,7 +13,7 @@ from data.engines.duckdb_engine import DuckDBEngine
 from data.filters import Filters
 from data.insights import account_customers
 from data.queries import breakdown
-from tests.browser.conftest import phone_width, screenshot, select_dropdown, wait_for_sections
+from tests.browser.conftest import dim_control, phone_width, screenshot, select_dropdown, wait_for_sections
 
 pytestmark = pytest.mark.browser
 PERIOD = "?startDate=2025-01-01&endDate=2025-06-30"
@@ -46,7 +46,7 @@ def test_filter_change_updates_kpis_url_and_survives_reload(page, live_url):
     page.goto(live_url + "/" + PERIOD)
     wait_for_sections(page, *SECTIONS)
     before = _kpi(page, "revenue")
-    select_dropdown(page, "filter-branch", "Mombasa")
+    select_dropdown(page, dim_control("branch"), "Mombasa")
     page.wait_for_function("() => location.search.includes('branch=Mombasa')")
     wait_for_kpi_change(page, before)
     after = _kpi(page, "revenue")

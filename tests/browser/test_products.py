@@ -13,7 +13,7 @@ from data.engines.duckdb_engine import DuckDBEngine
 from data.filters import Filters
 from data.products import items, line_profitability
 from data.queries import breakdown
-from tests.browser.conftest import phone_width, screenshot, select_dropdown, wait_for_sections
+from tests.browser.conftest import dim_control, phone_width, screenshot, select_dropdown, wait_for_sections
 
 pytestmark = pytest.mark.browser
 PERIOD = "?startDate=2025-01-01&endDate=2025-06-30"
@@ -62,7 +62,7 @@ def test_filter_change_updates_figures_url_and_survives_reload(page, live_url, d
     lines, _, _ = _frames(demo_store, branches=["Mombasa"])
     _open(page, live_url)
     before = _plot(page, LINES, "Array.from(el.data[1].x)")
-    select_dropdown(page, "filter-branch", "Mombasa")
+    select_dropdown(page, dim_control("branch"), "Mombasa")
     page.wait_for_function("() => location.search.includes('branch=Mombasa')")
     page.wait_for_function(f"v => {{ const x = document.querySelector('{LINES}')?.data?.[1]?.x?.[0]; "
                            f"return x !== undefined && x !== v; }}", arg=before[0])

@@ -12,7 +12,7 @@ from data import service
 from data.engines.duckdb_engine import DuckDBEngine
 from data.filters import Filters
 from data.salespeople import leaderboard
-from tests.browser.conftest import phone_width, screenshot, select_dropdown, wait_for_sections
+from tests.browser.conftest import dim_control, phone_width, screenshot, select_dropdown, wait_for_sections
 
 pytestmark = pytest.mark.browser
 PERIOD = "?startDate=2025-01-01&endDate=2025-06-30"
@@ -60,7 +60,7 @@ def test_filter_change_updates_figures_url_and_survives_reload(page, live_url, d
     want = _expected(demo_store, branches=["Mombasa"])
     _open(page, live_url)
     before = _plot(page, MARGIN, "Array.from(el.data[0].x)")
-    select_dropdown(page, "filter-branch", "Mombasa")
+    select_dropdown(page, dim_control("branch"), "Mombasa")
     page.wait_for_function("() => location.search.includes('branch=Mombasa')")
     page.wait_for_function(f"n => document.querySelector('{MARGIN}').data[0].x.length === n", arg=len(want))
     page.wait_for_function(f"v => document.querySelector(\"{NAME_CELL.format(0)}\").innerText === v", arg=want[0])

@@ -37,3 +37,6 @@ class CountingEngine:
 
     def ingest_history(self, limit: int = 20) -> pl.DataFrame:
         return self.inner.ingest_history(limit)
+
+    def table_name(self, table: str) -> str:
+        return self.inner.table_name(table)
