@@ -16,6 +16,7 @@ import dash_bootstrap_components as dbc
 import polars as pl
 import xlsxwriter
 
+from components.csv_safety import safe_frame
 from data.filters import Filters
 from data.metrics import METRICS
 
@@ -73,7 +74,8 @@ def export_frame(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def csv_text(key: str, filters: Filters) -> str:
-    return export_frame(table(key).build(filters)).write_csv()
+    """All rows of a registered table as CSV, text cells made inert (``components.csv_safety``)."""
+    return safe_frame(export_frame(table(key).build(filters))).write_csv()
 
 
 def workbook_bytes(page: str, filters: Filters) -> bytes:

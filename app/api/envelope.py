@@ -19,6 +19,7 @@ import polars as pl
 from flask import Response, g
 
 from app.observability import current_stats, elapsed_ms
+from components.csv_safety import safe_cell
 from data.filters import Filters
 
 JSON_MIMETYPE = "application/json"
@@ -81,11 +82,13 @@ def _csv_cell(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, float):
         return repr(value)
-    return str(value)
+    # Text from ingested files (names) must not run as a formula in a spreadsheet; numbers stay numbers.
+    return str(safe_cell(value))
 
 
 def csv_text(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
-    """CSV with a header row; cells are written as the JSON would show them (floats via repr)."""
+    """CSV with a header row; cells are written as the JSON would show them (floats via repr),
+    except that text starting like a formula gets a leading quote (``components.csv_safety``)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)

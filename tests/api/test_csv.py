@@ -60,3 +60,46 @@ def test_filter_options_csv_lists_every_value(http, live_url):
                 + [{"filter": "minDate", "value": data["minDate"]}, {"filter": "maxDate", "value": data["maxDate"]}])
     assert {r["filter"] for r in rows} >= {"branch", "productLine", "itemGroup", "salesperson"}
     assert rows == expected and body["metadata"]["rowCount"] == len(rows)
+
+
+EVIL = ["=1+1", '=HYPERLINK("http://evil","x")', "-5", "@SUM(A1)", "+254700", "\tTab"]
+
+
+def test_csv_text_quotes_formula_text_and_keeps_numbers():
+    from app.api.envelope import csv_text
+
+    rows = [{"name": name, "gp": -5.25, "n": -5, "ok": True} for name in EVIL]
+    parsed = list(csv.DictReader(io.StringIO(csv_text(rows, ["name", "gp", "n", "ok"]))))
+    assert [r["name"] for r in parsed] == ["'" + name for name in EVIL]
+    assert {(r["gp"], r["n"], r["ok"]) for r in parsed} == {("-5.25", "-5", "true")}
+
+
+@pytest.fixture(scope="module")
+def evil_server(tmp_path_factory, demo_frame):  # type: ignore[no-untyped-def]
+    """A store whose salespeople and product lines are named like formulas."""
+    import polars as pl
+
+    from tests.conftest import build_store
+    from tests.live import running_app
+
+    lines = demo_frame.with_columns(
+        pl.Series("salesperson", [EVIL[i % len(EVIL)] for i in range(demo_frame.height)]),
+        pl.Series("product_line", [EVIL[(i + 2) % len(EVIL)] for i in range(demo_frame.height)]),
+    )
+    store = build_store(tmp_path_factory.mktemp("evil-store"), lines, name="evil")
+    with running_app(store, workers=1, log_path=tmp_path_factory.mktemp("evil-log") / "server.log") as url:
+        yield url
+
+
+@pytest.mark.parametrize(("route", "column"), [("/api/kpis/salespeople", "salesperson"),
+                                               ("/api/kpis/product-lines", "productLine"),
+                                               ("/api/filters/options", "value")])
+def test_api_csv_never_starts_a_text_cell_with_a_formula(http, evil_server, route, column):
+    json_rows = http.get(evil_server + route, timeout=30).json()["data"]
+    _, rows = _csv(http, evil_server + route, {})
+    texts = [r[column] for r in rows if r.get("filter") in (None, "salesperson", "productLine")]
+    assert texts and all(t.startswith("'") for t in texts)
+    assert {t[1:] for t in texts} <= set(EVIL)
+    if isinstance(json_rows, list):  # the JSON keeps the real names; numbers are the same in both
+        assert {r[column] for r in json_rows} <= set(EVIL)
+        assert [r["grossProfit"] for r in rows] == [_cell(r["grossProfit"]) for r in json_rows]
