@@ -9,8 +9,8 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from components.charts import GRAIN_LABEL, money_ticks
-from components.format import ksh, pct
+from components.charts import GRAIN_LABEL, hbar_room, hover_period, money_ticks, period_axis, span
+from components.format import ksh, ksh_exact, ksh_ticks, margin, pct, plot_margins
 from components.theme import DIVERGING_SCALE, HEATMAP_SCALE, NEGATIVE_COLOR, PROFIT_COLOR, REVENUE_COLOR, base_layout
 from data.metrics import METRICS
 
@@ -57,47 +57,55 @@ def branch_growth_bars(frame: pl.DataFrame, colors: dict[str, str], subtitle: st
         x=gp, y=branches, orientation="h", name="This period",
         marker_color=[NEGATIVE_COLOR if (v or 0) < 0 else colors.get(b, PROFIT_COLOR)
                       for b, v in zip(branches, gp, strict=True)],
-        customdata=[[ksh(v), ksh(p), _growth_text(g), pct(m)] for v, p, g, m in zip(gp, prev, growth, margins,
-                                                                                   strict=True)],
+        customdata=[[ksh(v), ksh(p), _growth_text(g), margin(m)] for v, p, g, m in zip(gp, prev, growth, margins,
+                                                                                      strict=True)],
         hovertemplate="%{y}<br>GP %{customdata[0]} (%{customdata[2]} vs previous)"
                       "<br>Previous period %{customdata[1]}<br>Margin %{customdata[3]}<extra></extra>",
     )
     fig.add_scatter(
         x=prev, y=branches, mode="markers", name="Previous period",
         marker={"symbol": "line-ns", "size": 20, "line": {"width": 3, "color": REVENUE_COLOR}},
-        hovertemplate="%{y}<br>Previous period KSh %{x:,.0f}<extra></extra>",
+        customdata=[[ksh_exact(p)] for p in prev],
+        hovertemplate="%{y}<br>Previous period %{customdata[0]}<extra></extra>",
     )
     # Growth labels sit right of whichever is longer, the bar or the previous-period tick.
+    anchors = [max(v or 0, p or 0) for v, p in zip(gp, prev, strict=True)]
+    labels = [_growth_text(g) for g in growth]
     fig.add_scatter(
-        x=[max(v or 0, p or 0) for v, p in zip(gp, prev, strict=True)], y=branches, mode="text",
-        text=[_growth_text(g) for g in growth], textposition="middle right", cliponaxis=False,
+        x=anchors, y=branches, mode="text", text=labels, textposition="middle right", cliponaxis=False,
         textfont={"color": [growth_color(g) for g in growth], "size": 12}, showlegend=False, hoverinfo="skip",
     )
-    values = [v for v in gp + prev if v is not None]
-    low, high = min([*values, 0.0]), max([*values, 0.0])
-    # Room on the right for the outside labels (plotly does not grow the axis for them).
-    fig.update_xaxes(range=[low * 1.15 if low < 0 else 0, high * 1.3 if high > 0 else 1])
     fig.update_yaxes(autorange="reversed")
-    money_ticks(fig, "x")
+    money_ticks(fig, "x", *span([*gp, *prev]), target=3)
     fig = base_layout(fig, "Branch gross profit and growth", subtitle, height=130 + 36 * max(1, len(branches)))
     fig.update_layout(legend={"orientation": "h", "y": -0.08, "yanchor": "top", "x": 0}, bargap=0.3)
+    hbar_room(fig, anchors, labels, size=12, also=[*gp, *prev])
     return fig
 
 
-def _axis_format(fig: go.Figure, metric: str) -> None:
+def _axis_format(fig: go.Figure, metric: str, values: list[float | None]) -> None:
     kind = METRICS[metric].kind
     if kind == "money":
-        money_ticks(fig)
+        money_ticks(fig, "y", *span(values))
     elif kind == "pct":
         fig.update_yaxes(ticksuffix="%", tickformat=".1f")
     else:
         fig.update_yaxes(tickformat=",d")
 
 
-def _hover(metric: str) -> str:
+def _hover_values(metric: str, values: list[float | None]) -> list[list[str]]:
+    """Hover text per point from the one formatter (exact KSh, "n/a" margins)."""
     kind = METRICS[metric].kind
-    value = {"money": "KSh %{y:,.0f}", "pct": "%{y:.1f}%"}.get(kind, "%{y:,.0f}")
-    return "%{fullData.name}<br>%{x|%d %b %Y}<br>" + METRICS[metric].label + " " + value + "<extra></extra>"
+    if kind == "money":
+        return [[ksh_exact(v)] for v in values]
+    if kind == "pct":
+        return [[margin(v) if "margin" in metric else pct(v)] for v in values]
+    return [["—" if v is None else f"{v:,.0f}"] for v in values]
+
+
+def _hover(metric: str, grain: str) -> str:
+    return ("%{fullData.name}<br>" + hover_period(grain) + "<br>" + METRICS[metric].label
+            + " %{customdata[0]}<extra></extra>")
 
 
 def complete_periods(frame: pl.DataFrame, metric: str) -> pl.DataFrame:
@@ -115,14 +123,19 @@ def branch_trend_lines(frame: pl.DataFrame, metric: str, grain: str, colors: dic
     """One line per branch for ``metric`` over time, in the branch's colour."""
     fig = go.Figure()
     full = complete_periods(frame, metric)
+    plotted: list[float | None] = []
     for branch in sorted(full["branch"].unique().to_list()):
         rows = full.filter(pl.col("branch") == branch)
+        values = rows[metric].to_list()
+        shown = plot_margins(values) if "margin" in metric else values
+        plotted += shown
         fig.add_scatter(
-            x=rows["period"].to_list(), y=rows[metric].to_list(), name=branch, mode="lines+markers",
-            line={"color": colors.get(branch), "width": 2}, marker={"size": 4}, hovertemplate=_hover(metric),
-            connectgaps=False,
+            x=rows["period"].to_list(), y=shown, name=branch, mode="lines+markers",
+            line={"color": colors.get(branch), "width": 2}, marker={"size": 4 if full["period"].n_unique() > 1 else 8},
+            customdata=_hover_values(metric, values), hovertemplate=_hover(metric, grain), connectgaps=False,
         )
-    _axis_format(fig, metric)
+    _axis_format(fig, metric, plotted)
+    period_axis(fig, full["period"].to_list(), grain)
     title = f"{GRAIN_LABEL.get(grain, '')} {METRICS[metric].label.lower()} by branch".strip()
     fig = base_layout(fig, title[0].upper() + title[1:], subtitle, height=400)
     fig.update_layout(legend={"orientation": "h", "y": -0.12, "yanchor": "top", "x": 0}, hovermode="closest")
@@ -136,10 +149,20 @@ def _order(frame: pl.DataFrame, dimension: str) -> list[str]:
     return totals[dimension].to_list()
 
 
-def _cell_text(value: float | None, money: bool) -> str:
+def _cell_text(value: float | None, column: str) -> str:
+    """A heatmap cell: the title carries "(KSh)", so money is ``ksh`` without the currency."""
     if value is None:
         return ""
-    return ksh(value).removeprefix("KSh ").replace("-KSh ", "-") if money else f"{value:.1f}%"
+    if HEATMAP_VALUES[column][1]:
+        return ksh(value).replace("KSh ", "")
+    return margin(value) if column == "margin_pct" else pct(value)
+
+
+def _colorbar_ticks(z: list[list[float | None]]) -> dict:
+    """Colour-bar ticks labelled like the cells (``853.20K`` next to ``800K``, never ``800k``)."""
+    low, high = span([v for row in z for v in row])
+    values, text = ksh_ticks(low, high, target=4)
+    return {"tickmode": "array", "tickvals": values, "ticktext": [t.replace("KSh ", "") for t in text]}
 
 
 def branch_line_heatmap(frame: pl.DataFrame, value: str, subtitle: str, overall_margin: float | None = None
@@ -149,12 +172,13 @@ def branch_line_heatmap(frame: pl.DataFrame, value: str, subtitle: str, overall_
     label, money = HEATMAP_VALUES[value]
     branches, lines = _order(frame, "branch"), _order(frame, "product_line")
     cells = {(r["branch"], r["product_line"]): r for r in frame.iter_rows(named=True)}
-    z = [[(cells.get((b, p)) or {}).get(value) for p in lines] for b in branches]
-    text = [[_cell_text(v, money) for v in row] for row in z]
+    raw = [[(cells.get((b, p)) or {}).get(value) for p in lines] for b in branches]
+    text = [[_cell_text(v, value) for v in row] for row in raw]
+    z = [plot_margins(row) for row in raw] if value == "margin_pct" else raw
     gp = [[(cells.get((b, p)) or {}).get("gross_profit") for p in lines] for b in branches]
-    margin = [[(cells.get((b, p)) or {}).get("margin_pct") for p in lines] for b in branches]
-    custom = [[[ksh(g), pct(m)] for g, m in zip(g_row, m_row, strict=True)]
-              for g_row, m_row in zip(gp, margin, strict=True)]
+    margins = [[(cells.get((b, p)) or {}).get("margin_pct") for p in lines] for b in branches]
+    custom = [[[ksh_exact(g), margin(m)] for g, m in zip(g_row, m_row, strict=True)]
+              for g_row, m_row in zip(gp, margins, strict=True)]
     heat: dict = {"colorscale": HEATMAP_SCALE, "reversescale": False}
     if value == "margin_pct":
         heat = {"colorscale": DIVERGING_SCALE, "zmid": overall_margin}
@@ -162,8 +186,8 @@ def branch_line_heatmap(frame: pl.DataFrame, value: str, subtitle: str, overall_
         z=z, x=lines, y=branches, text=text, texttemplate="%{text}", textfont={"size": 11},
         customdata=custom, xgap=2, ygap=2, hoverongaps=False,
         hovertemplate="%{y} · %{x}<br>GP %{customdata[0]}<br>Margin %{customdata[1]}<extra></extra>",
-        colorbar={"thickness": 10, "ticksuffix": "" if money else "%", "tickformat": "~s" if money else ".0f",
-                  "len": 0.9},
+        colorbar={"thickness": 10, "len": 0.9,
+                  **(_colorbar_ticks(z) if money else {"ticksuffix": "%", "tickformat": ".0f"})},
         **heat,
     ))
     fig.update_yaxes(autorange="reversed", showgrid=False)

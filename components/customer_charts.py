@@ -5,8 +5,8 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from components.charts import money_ticks
-from components.format import ksh, pct
+from components.charts import add_hbar, hbar_room, money_ticks, span
+from components.format import ksh, ksh_exact, margin, pct
 from components.theme import NEGATIVE_COLOR, PROFIT_COLOR, REVENUE_COLOR, base_layout
 
 BOTH_COLOR = PROFIT_COLOR  # in both top lists
@@ -33,19 +33,18 @@ def top_customers_bars(frame: pl.DataFrame, value_col: str, title: str, subtitle
     margins = rows["margin_pct"].to_list()
     colors = [NEGATIVE_COLOR if (v or 0) < 0 else (BOTH_COLOR if n in others else ONLY_COLOR)
               for n, v in zip(names, values, strict=True)]
-    fig = go.Figure(go.Bar(
-        x=values, y=[short_label(n) for n in names], orientation="h", marker_color=colors,
-        text=[ksh(v) for v in values], textposition="outside", cliponaxis=False,
-        customdata=[[n, pct(m)] for n, m in zip(names, margins, strict=True)],
-        hovertemplate="%{customdata[0]}<br>KSh %{x:,.0f} · margin %{customdata[1]}<extra></extra>",
-    ))
+    text = [ksh(v) for v in values]
+    fig = go.Figure()
+    add_hbar(fig, values, [short_label(n) for n in names], text, title, marker_color=colors,
+             customdata=[[n, margin(m), ksh_exact(v)] for n, m, v in zip(names, margins, values, strict=True)],
+             hovertemplate="%{customdata[0]}<br>%{customdata[2]} · margin %{customdata[1]}<extra></extra>")
+    fig.update_layout(showlegend=False)
     fig.update_yaxes(autorange="reversed")
-    # Room for the outside labels; few ticks so they never need to slant on a phone.
-    high = max([v for v in values if v is not None] + [0.0])
-    low = min([v for v in values if v is not None] + [0.0])
-    fig.update_xaxes(range=[low * 1.2, high * 1.35 if high > 0 else 1], nticks=4)
-    money_ticks(fig, "x")
-    return base_layout(fig, title, subtitle, height=90 + 30 * max(1, len(names)))
+    # Few ticks so they never need to slant on a phone; labels get their room from hbar_room.
+    money_ticks(fig, "x", *span(values), target=3)
+    fig = base_layout(fig, title, subtitle, height=90 + 30 * max(1, len(names)))
+    hbar_room(fig, values, text)
+    return fig
 
 
 MAX_CURVE_POINTS = 600
@@ -109,9 +108,10 @@ def tier_chart(tiers: pl.DataFrame, subtitle: str) -> go.Figure:
         fig.add_bar(x=labels, y=values, name=f"Share of {name.lower()}", marker_color=TIER_COLORS[column],
                     text=[pct(v) for v in values], textposition="outside", cliponaxis=False,
                     hovertemplate="%{x}<br>" + name + " %{y:.1f}%<extra></extra>")
-    top = max([v for c in TIER_COLORS for v in tiers[c].to_list() if v is not None] + [0.0])
-    fig.update_yaxes(ticksuffix="%", range=[min(0.0, *[v or 0 for v in tiers["gross_profit_share_pct"].to_list()]),
-                                            max(100.0, top) * 1.12])
+    low, top = span([v for c in TIER_COLORS for v in tiers[c].to_list()])
+    high = max(100.0, top) * 1.12
+    # A negative share's label hangs below its bar: keep ~10% of the axis for it above the tier names.
+    fig.update_yaxes(ticksuffix="%", range=[low - 0.1 * (high - low) if low < 0 else 0.0, high])
     fig = base_layout(fig, "Value tiers", subtitle, height=380)
     fig.update_layout(barmode="group", bargap=0.25, legend={"orientation": "h", "y": -0.18, "yanchor": "top",
                                                             "x": 0})
@@ -129,12 +129,12 @@ def preference_bars(prefs: pl.DataFrame, dimension: str, title: str, subtitle: s
         rows = {r[dimension]: r["group_revenue_share_pct"] for r in prefs.filter(pl.col("group") == group)
                 .iter_rows(named=True)}
         values = [rows.get(v) for v in order]
-        fig.add_bar(x=values, y=order, orientation="h", name=group, marker_color=color,
-                    text=[pct(v) if v is not None else "" for v in values], textposition="outside",
-                    cliponaxis=False, hovertemplate="%{y}<br>" + group + ": %{x:.1f}% of revenue<extra></extra>")
-    values = [v for v in prefs["group_revenue_share_pct"].to_list() if v is not None]
-    fig.update_xaxes(ticksuffix="%", range=[0, max([*values, 1.0]) * 1.25])
+        add_hbar(fig, values, order, [pct(v) if v is not None else "" for v in values], group, size=12,
+                 marker_color=color, hovertemplate="%{y}<br>" + group + ": %{x:.1f}% of revenue<extra></extra>")
+    values = prefs["group_revenue_share_pct"].to_list()
+    fig.update_xaxes(ticksuffix="%")
     fig.update_yaxes(autorange="reversed")
     fig = base_layout(fig, title, subtitle, height=120 + 44 * max(1, len(order)))
     fig.update_layout(barmode="group", bargap=0.2, legend={"orientation": "h", "y": -0.06, "yanchor": "top", "x": 0})
+    hbar_room(fig, values, [pct(v) for v in values], size=12)
     return fig

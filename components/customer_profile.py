@@ -13,7 +13,7 @@ import dash_bootstrap_components as dbc
 import polars as pl
 from dash import html
 
-from components.format import count, ksh, pct, pp
+from components.format import count, ksh, margin, pct, pp
 
 TOP, OTHERS = "Top tier", "Other customers"
 
@@ -42,7 +42,7 @@ ROWS: tuple[ProfileRow, ...] = (
     ProfileRow("transactions_per_customer_month", "Orders per customer per month", _number, "ratio"),
     ProfileRow("avg_active_days", "Buying days per customer", _number, "ratio"),
     ProfileRow("avg_recency_days", "Days since last purchase (average)", _number, "ratio"),
-    ProfileRow("margin_pct", "GP margin", pct, "pp"),
+    ProfileRow("margin_pct", "GP margin", margin, "pp"),
     ProfileRow("return_rate_pct", "Return rate", pct, "pp"),
 )
 
@@ -104,7 +104,7 @@ def profile_sentence(frame: pl.DataFrame, product_lines: pl.DataFrame) -> str:
         other_share = other["group_revenue_share_pct"][0] if other.height else 0.0
         parts.append(f"Their biggest product line is {line['product_line']} ({pct(line['group_revenue_share_pct'])} "
                      f"of their revenue, against {pct(other_share)} for other customers).")
-    if top.get("margin_pct") is not None and others.get("margin_pct") is not None:
-        parts.append(f"Their margin is {pct(top['margin_pct'])} ({pp(top['margin_pct'] - others['margin_pct'])} "
+    if margin(top.get("margin_pct")) not in ("—", "n/a") and margin(others.get("margin_pct")) not in ("—", "n/a"):
+        parts.append(f"Their margin is {margin(top['margin_pct'])} ({pp(top['margin_pct'] - others['margin_pct'])} "
                      "vs the others).")
     return " ".join(parts)

@@ -25,7 +25,7 @@ def kpi_card(metric: Metric, item: dict, series: list[float | None]) -> dbc.Card
         dbc.CardBody(
             [
                 html.Div(metric.label, className="kpi-label", title=metric.description),
-                html.Div(metric_value(metric.kind, item["value"]), className="kpi-value",
+                html.Div(metric_value(metric.kind, item["value"], metric.name), className="kpi-value",
                          id=f"kpi-{metric.name}"),
                 html.Div([change_badge(metric, item["change"], item["changeUnit"]),
                           html.Span(" vs prev." if item["change"] is not None else "", className="small text-muted")]),

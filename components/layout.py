@@ -50,3 +50,23 @@ def graph(figure: Any, name: str, graph_id: Any = None, height: int | None = Non
 def xfilter_id(dimension: str, key: str, axis: str = "y") -> dict[str, str]:
     """Id for a chart whose clicks narrow the global filters to the clicked branch/product line."""
     return {"type": "xfilter", "dim": dimension, "axis": axis, "key": key}
+
+
+SCROLL_MIN_WIDTH = 680  # px; assets/mauzo.css shows the scroll hint below this same width
+
+
+def scroll_x(content: Any, what: str) -> html.Div:
+    """``content`` at least ``SCROLL_MIN_WIDTH`` px wide (a matrix needs its width): a narrower
+    screen scrolls it sideways inside the card, and a hint above it says so ("Scroll sideways to
+    see every product line"); the edge with more to see is shaded. The hint appears only when the
+    box is narrower than the content (a CSS container query on the same width)."""
+    if isinstance(content, dcc.Graph):
+        content.style = {**(content.style or {}), "minWidth": f"{SCROLL_MIN_WIDTH}px"}
+    return html.Div(
+        [
+            html.Div(f"↔ Scroll sideways to see {what}", className="mauzo-scroll-hint small text-muted"),
+            html.Div(html.Div(content, style={"minWidth": f"{SCROLL_MIN_WIDTH}px"}), className="mauzo-scroll-x",
+                     tabIndex="0", role="region", **{"aria-label": f"Scrollable chart: {what}"}),
+        ],
+        className="mauzo-scroll",
+    )

@@ -7,9 +7,17 @@ from typing import Any
 import plotly.graph_objects as go
 import polars as pl
 
-from components.charts import money_ticks
-from components.format import ksh, pct
-from components.grid import count_column, data_grid, money_column, pct_column, text_column
+from components.charts import (
+    add_hbar,
+    bubble_radius,
+    corner_boxes,
+    hbar_room,
+    money_ticks,
+    padded_range,
+    place_labels,
+)
+from components.format import ksh, ksh_exact, margin, pct, plot_margin, pp
+from components.grid import count_column, data_grid, margin_column, money_column, text_column
 from components.labels import wrap_label
 from components.theme import DIVERGING_SCALE, HEATMAP_SCALE, PROFIT_COLOR, REVENUE_COLOR, base_layout
 from data.salespeople import RANK_GAP_ALERT
@@ -36,7 +44,7 @@ def leaderboard_grid(frame: pl.DataFrame) -> Any:
         text_column("salesperson", "Salesperson", pinned=True, minWidth=140),
         money_column("gross_profit", "Gross profit", sort="desc"),
         money_column("revenue", "Revenue"),
-        pct_column("margin_pct", "GP margin"),
+        margin_column("margin_pct", "GP margin"),
         money_column("avg_gp_per_sale", "Avg GP per sale"),
         count_column("transactions", "Transactions"),
         count_column("customers", "Customers"),
@@ -77,54 +85,71 @@ def mix_heatmap(frame: pl.DataFrame, line_order: list[str], subtitle: str) -> go
     return fig
 
 
+# Where the margin map's plot area is narrowest (a 390 px phone) and how tall it is: label
+# placement is checked there, so wider screens only spread the labels further apart.
+MARGIN_MAP_PLOT_PX = (250.0, 250.0)
+MARGIN_MAP_CORNERS = (("High margin, small GP", "left", "top"), ("Stars: big GP, high margin", "right", "top"),
+                      ("Small GP, thin margin", "left", "bottom"), ("Volume: big GP, thin margin", "right", "bottom"))
+
+
 def margin_map(frame: pl.DataFrame, team_margin: float | None, subtitle: str, labels: int = 5) -> go.Figure:
     """GP (x) against margin (y), bubble = revenue, colour = pricing vs product mix. Guides at
-    the average GP per salesperson and the team's margin split sellers into four groups."""
-    rows = frame.filter(pl.col("margin_pct").is_not_null())
+    the average GP per salesperson and the team's margin split sellers into four groups. The
+    biggest earners are named where a label fits without covering another one."""
+    rows = (frame.with_columns(pl.col("margin_pct").map_elements(plot_margin, return_dtype=pl.Float64))
+            .filter(pl.col("margin_pct").is_not_null()))
     revenue = [max(v or 0.0, 0.0) for v in rows["revenue"].to_list()]
     biggest = max(revenue) if revenue and max(revenue) > 0 else 1.0
-    top = set(rows.sort("gross_profit", descending=True).head(labels)["salesperson"].to_list())
+    sizeref = 2.0 * biggest / 44**2
     names = rows["salesperson"].to_list()
+    gp, margins = rows["gross_profit"].to_list(), rows["margin_pct"].to_list()
     pricing = rows["pricing_pp"].to_list() if "pricing_pp" in rows.columns else [None] * rows.height
     custom = [
-        [name, ksh(rev), pct(mix), "—" if p is None else f"{p:+.1f} pp", tx]
-        for name, rev, mix, p, tx in zip(names, rows["revenue"].to_list(),
-                                         rows["mix_margin_pct"].to_list() if "mix_margin_pct" in rows.columns
-                                         else [None] * rows.height, pricing, rows["transactions"].to_list(),
-                                         strict=True)
+        [name, ksh(rev), margin(mix), pp(p), tx, ksh_exact(g), margin(m)]
+        for name, rev, mix, p, tx, g, m in zip(names, rows["revenue"].to_list(),
+                                               rows["mix_margin_pct"].to_list() if "mix_margin_pct" in rows.columns
+                                               else [None] * rows.height, pricing, rows["transactions"].to_list(),
+                                               gp, margins, strict=True)
     ]
+    avg_gp = rows["gross_profit"].mean() if rows.height else None
+    x_range = padded_range([*gp, 0.0, avg_gp], 0.04, 0.1)
+    y_range = padded_range([*margins, team_margin], 0.12, 0.18)
+    order = sorted(range(rows.height), key=lambda i: -(gp[i] or 0.0))[:labels]
+    wanted = ["" if i not in order else names[i] for i in range(rows.height)]
+    ranked = sorted(range(rows.height), key=lambda i: order.index(i) if i in order else len(order))
+    text, positions = place_labels(
+        [gp[i] or 0.0 for i in ranked], [margins[i] for i in ranked], [wanted[i] for i in ranked],
+        [bubble_radius(revenue[i], sizeref, 5) for i in ranked], x_range, y_range, MARGIN_MAP_PLOT_PX,
+        obstacles=corner_boxes(MARGIN_MAP_CORNERS, MARGIN_MAP_PLOT_PX))
+    label_of = {i: (t, p) for i, t, p in zip(ranked, text, positions, strict=True)}
     limit = max([abs(p) for p in pricing if p is not None] or [1.0])
     fig = go.Figure(go.Scatter(
-        x=rows["gross_profit"].to_list(), y=rows["margin_pct"].to_list(), mode="markers+text",
-        text=[name if name in top else "" for name in names], textposition="top center",
+        x=gp, y=margins, mode="markers+text",
+        text=[label_of[i][0] for i in range(rows.height)], textposition=[label_of[i][1] for i in range(rows.height)],
         textfont={"size": 10, "color": LABEL_COLOR}, customdata=custom, cliponaxis=False,
-        marker={"size": revenue, "sizemode": "area", "sizeref": 2.0 * biggest / 44**2, "sizemin": 5,
+        marker={"size": revenue, "sizemode": "area", "sizeref": sizeref, "sizemin": 5,
                 "color": [p if p is not None else 0.0 for p in pricing], "colorscale": DIVERGING_SCALE,
                 "cmin": -limit, "cmax": limit, "line": {"width": 1, "color": "rgba(60,60,60,.6)"},
                 "colorbar": {"title": {"text": "Pricing vs mix (pp)", "side": "top"}, "orientation": "h",
                              "y": -0.2, "yanchor": "top", "thickness": 10, "len": 0.6, "x": 0,
                              "xanchor": "left", "ticksuffix": " pp"}},
-        hovertemplate=("<b>%{customdata[0]}</b><br>Gross profit KSh %{x:,.0f} · margin %{y:.1f}%"
+        hovertemplate=("<b>%{customdata[0]}</b><br>Gross profit %{customdata[5]} · margin %{customdata[6]}"
                        "<br>Revenue %{customdata[1]} · %{customdata[4]:,} transactions"
                        "<br>Mix margin %{customdata[2]} · pricing %{customdata[3]}"
                        "<extra>Click to drill down</extra>"),
     ))
-    avg_gp = rows["gross_profit"].mean() if rows.height else None
     if avg_gp is not None:
         fig.add_vline(x=avg_gp, line={"dash": "dot", "color": "rgba(128,128,128,.7)", "width": 1})
     if team_margin is not None:
         fig.add_hline(y=team_margin, line={"dash": "dot", "color": "rgba(128,128,128,.7)", "width": 1})
-    corners = (("High margin, small GP", 0.01, 0.99, "left", "top"),
-               ("Stars: big GP, high margin", 0.99, 0.99, "right", "top"),
-               ("Small GP, thin margin", 0.01, 0.01, "left", "bottom"),
-               ("Volume: big GP, thin margin", 0.99, 0.01, "right", "bottom"))
-    for text, x, y, xanchor, yanchor in corners:
-        fig.add_annotation(text=text, x=x, y=y, xref="paper", yref="paper", xanchor=xanchor, yanchor=yanchor,
+    for caption, side, edge in MARGIN_MAP_CORNERS:
+        fig.add_annotation(text=caption, x=0.01 if side == "left" else 0.99, y=0.99 if edge == "top" else 0.01,
+                           xref="paper", yref="paper", xanchor=side, yanchor=edge,
                            showarrow=False, font={"size": 10, "color": "rgba(128,128,128,.95)"})
-    money_ticks(fig, "x")
-    fig.update_xaxes(title={"text": "Gross profit"}, rangemode="tozero")
-    fig.update_yaxes(title={"text": "GP margin"}, ticksuffix="%")
-    guide = f"lines: average GP per salesperson, team margin {pct(team_margin)}"
+    money_ticks(fig, "x", *x_range, target=4)
+    fig.update_xaxes(title={"text": "Gross profit"}, range=x_range)
+    fig.update_yaxes(title={"text": "GP margin"}, ticksuffix="%", range=y_range)
+    guide = f"lines: average GP per salesperson, team margin {margin(team_margin)}"
     fig = base_layout(fig, "Who sells at high margin?", f"{subtitle} · bubble = revenue<br>{guide}", height=460)
     fig.update_layout(margin={"t": 78, "b": 70})
     return fig
@@ -136,21 +161,19 @@ def person_mix_bars(frame: pl.DataFrame, name: str, subtitle: str) -> go.Figure:
     rows = frame.sort("team_gp_share_pct", descending=False)
     lines = rows["product_line"].to_list()
     fig = go.Figure()
-    fig.add_bar(y=lines, x=rows["team_gp_share_pct"].to_list(), orientation="h", name="Team",
-                marker_color=REVENUE_COLOR, text=[pct(v) for v in rows["team_gp_share_pct"].to_list()],
-                textposition="outside", cliponaxis=False,
-                customdata=[[pct(m)] for m in rows["team_margin_pct"].to_list()],
-                hovertemplate="%{y}<br>Team: %{x:.1f}% of GP · margin %{customdata[0]}<extra></extra>")
-    fig.add_bar(y=lines, x=rows["gross_profit_share_pct"].to_list(), orientation="h", name=name,
-                marker_color=PROFIT_COLOR, text=[pct(v) for v in rows["gross_profit_share_pct"].to_list()],
-                textposition="outside", cliponaxis=False,
-                customdata=[[ksh(g), pct(m)] for g, m in zip(rows["gross_profit"].to_list(),
-                                                             rows["margin_pct"].to_list(), strict=True)],
-                hovertemplate="%{y}<br>" + name + ": %{x:.1f}% of GP (%{customdata[0]}) · margin %{customdata[1]}"
-                              "<extra></extra>")
-    high = max([v or 0.0 for v in [*rows["team_gp_share_pct"].to_list(), *rows["gross_profit_share_pct"].to_list()]]
-               or [1.0])
+    team, mine = rows["team_gp_share_pct"].to_list(), rows["gross_profit_share_pct"].to_list()
+    add_hbar(fig, team, lines, [pct(v) for v in team], "Team", size=12, marker_color=REVENUE_COLOR,
+             customdata=[[margin(m)] for m in rows["team_margin_pct"].to_list()],
+             hovertemplate="%{y}<br>Team: %{x:.1f}% of GP · margin %{customdata[0]}<extra></extra>")
+    add_hbar(fig, mine, lines, [pct(v) for v in mine], name, size=12, marker_color=PROFIT_COLOR,
+             customdata=[[ksh(g), margin(m)] for g, m in zip(rows["gross_profit"].to_list(),
+                                                          rows["margin_pct"].to_list(), strict=True)],
+             hovertemplate="%{y}<br>" + name + ": %{x:.1f}% of GP (%{customdata[0]}) · margin %{customdata[1]}"
+                           "<extra></extra>")
+    values = [*rows["team_gp_share_pct"].to_list(), *rows["gross_profit_share_pct"].to_list()]
     fig.update_layout(barmode="group", bargap=0.25, legend={"y": -0.12})
-    fig.update_xaxes(ticksuffix="%", range=[0, high * 1.3], nticks=4)
+    fig.update_xaxes(ticksuffix="%", nticks=4)
     fig.update_yaxes(tickvals=lines, ticktext=[wrap_label(line, 14) for line in lines])
-    return base_layout(fig, "Profit mix vs the team", subtitle, height=120 + 46 * max(1, len(lines)))
+    fig = base_layout(fig, "Profit mix vs the team", subtitle, height=120 + 46 * max(1, len(lines)))
+    hbar_room(fig, values, [pct(v) for v in values], size=12)
+    return fig

@@ -114,34 +114,50 @@ def alignment_table(filters: Filters, level: str) -> pl.DataFrame:
     )
 
 
+def _share_out(frame: pl.DataFrame, key: str, parent_sizes: pl.DataFrame) -> pl.DataFrame:
+    """``size`` of each row: its positive GP's share of the positive GP of its siblings, times the
+    parent's size (rows with no positive GP, or under a parent of size 0, get 0)."""
+    positive = pl.col("gross_profit").fill_null(0.0).clip(lower_bound=0.0)
+    return (
+        frame.join(parent_sizes, left_on=key, right_on="id", how="left", maintain_order="left")
+        .with_columns(positive.sum().over(key).alias("_siblings"), positive.alias("_own"))
+        .with_columns(pl.when(pl.col("_siblings") > 0)
+                      .then(pl.col("_own") / pl.col("_siblings") * pl.col("parent_size").fill_null(0.0))
+                      .otherwise(0.0).alias("size"))
+        .drop("_siblings", "_own", "parent_size")
+    )
+
+
 def hierarchy(filters: Filters) -> pl.DataFrame:
     """Treemap nodes product line → item group → item: ``id``, ``parent``, ``label``, ``level``,
-    real ``gross_profit``/``revenue``/``margin_pct``, and ``size``.
+    real ``gross_profit``/``revenue``/``margin_pct``, and ``size`` (the tile area).
 
-    A treemap cannot draw negative areas, so ``size`` counts profitable items only (a parent is
-    the sum of its children); colours use the real margin of each node."""
+    Area is *net* gross profit, so a group's losses shrink its tile instead of hiding: a line's
+    size is its GP when positive, else 0 (not drawn); its groups share that size in proportion to
+    their positive GP, and a group's items share the group's size the same way. So a parent is
+    always the sum of its children, a line or group that loses money is never drawn as a tile,
+    and within a group the profitable items keep their relative sizes. The real GP and margin of
+    every node stay in the frame (hover text and downloads)."""
     item_rows = items(filters)
     if item_rows.is_empty():
         return pl.DataFrame()
     groups = breakdown(filters, "item_group", context=("product_line",))
     lines = breakdown(filters, "product_line")
     metrics = ["gross_profit", "revenue", "margin_pct"]
-    leaf = item_rows.select(
-        (pl.col("product_line") + "/" + pl.col("item_group") + "/" + pl.col("item_name")).alias("id"),
-        (pl.col("product_line") + "/" + pl.col("item_group")).alias("parent"),
-        pl.col("item_name").alias("label"), pl.lit("item").alias("level"), "product_line", "item_group",
-        *metrics, pl.col("gross_profit").clip(lower_bound=0.0).alias("size"),
-    )
-    group_size = leaf.group_by("parent").agg(pl.col("size").sum())
-    mid = groups.select(
-        (pl.col("product_line") + "/" + pl.col("item_group")).alias("id"), pl.col("product_line").alias("parent"),
-        pl.col("item_group").alias("label"), pl.lit("item_group").alias("level"), "product_line", "item_group",
-        *metrics,
-    ).join(group_size.rename({"parent": "id"}), on="id", how="left").with_columns(pl.col("size").fill_null(0.0))
-    line_size = mid.group_by("parent").agg(pl.col("size").sum())
     top = lines.select(
         pl.col("product_line").alias("id"), pl.lit("").alias("parent"), pl.col("product_line").alias("label"),
         pl.lit("product_line").alias("level"), "product_line", pl.lit(None, dtype=pl.String).alias("item_group"),
+        *metrics, pl.col("gross_profit").fill_null(0.0).clip(lower_bound=0.0).alias("size"),
+    )
+    mid = _share_out(groups.select(
+        (pl.col("product_line") + "/" + pl.col("item_group")).alias("id"), pl.col("product_line").alias("parent"),
+        pl.col("item_group").alias("label"), pl.lit("item_group").alias("level"), "product_line", "item_group",
         *metrics,
-    ).join(line_size.rename({"parent": "id"}), on="id", how="left").with_columns(pl.col("size").fill_null(0.0))
+    ), "parent", top.select("id", pl.col("size").alias("parent_size")))
+    leaf = _share_out(item_rows.select(
+        (pl.col("product_line") + "/" + pl.col("item_group") + "/" + pl.col("item_name")).alias("id"),
+        (pl.col("product_line") + "/" + pl.col("item_group")).alias("parent"),
+        pl.col("item_name").alias("label"), pl.lit("item").alias("level"), "product_line", "item_group",
+        *metrics,
+    ), "parent", mid.select("id", pl.col("size").alias("parent_size")))
     return pl.concat([top, mid, leaf], how="vertical_relaxed")

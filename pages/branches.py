@@ -17,7 +17,7 @@ from components.branch_charts import (
 from components.branch_table import comparison_grid
 from components.callbacks import section_callback
 from components.exports import register_table
-from components.layout import card, graph, page_header, xfilter_id
+from components.layout import card, graph, page_header, scroll_x, xfilter_id
 from components.state import NoData, section
 from components.theme import color_map
 from data.branches import branch_comparison
@@ -39,13 +39,12 @@ PAGE = "branches"
 DEFAULT_TREND_METRIC = "gross_profit"
 DEFAULT_HEATMAP_VALUE = "gross_profit"
 # Heatmap click target -> (dimension, point attribute holding its value).
-HEATMAP_MIN_WIDTH = 640
 CLICK_TARGETS: dict[str, tuple[str, str]] = {"branch": ("branch", "y"), "product_line": ("product_line", "x")}
 
 
 
 def _branch_colors() -> dict[str, str]:
-    return color_map(filter_options()["branches"])
+    return color_map(filter_options()["branches"], "branch")
 
 
 def _trend_table(filters: Filters) -> pl.DataFrame:
@@ -151,9 +150,8 @@ def heatmap_section(filters: Filters, value: str | None = DEFAULT_HEATMAP_VALUE,
             f"({overall:.1f}%): red cells earn below it." if value == "margin_pct" and overall is not None else
             "Darker cells earn more.")
     chart = graph(figure, f"mauzo-branch-product-line-{value}", xfilter_id(dimension, "branches-heatmap", axis))
-    chart.style["minWidth"] = f"{HEATMAP_MIN_WIDTH}px"  # a phone scrolls the heatmap, not the page
     return card(html.Div([
-        html.Div(chart, className="mauzo-scroll-x", style={"overflowX": "auto"}),
+        scroll_x(chart, "every product line"),  # a phone scrolls the heatmap, not the page
         html.Div(note, className="small text-muted"),
     ]), csv_key="branches-matrix")
 

@@ -12,7 +12,7 @@ from components.customer_charts import pareto_chart, preference_bars, tier_chart
 from components.customer_profile import profile_sentence, profile_table
 from components.exports import register_table
 from components.format import ksh, pct
-from components.grid import count_column, data_grid, money_column, pct_column, text_column
+from components.grid import count_column, data_grid, margin_column, money_column, pct_column, text_column
 from components.layout import card, graph, page_header, xfilter_id
 from components.state import NoData, section
 from data.customers import (
@@ -169,12 +169,12 @@ TABLE_COLUMNS = [
     count_column("gp_rank", "GP rank", maxWidth=90, minWidth=80),
     text_column("customer", "Customer", pinned=True, minWidth=180, tooltipField="customer"),
     text_column("tier", "Tier", maxWidth=80, minWidth=70),
-    money_column("revenue", "Revenue", minWidth=135),
-    money_column("gross_profit", "Gross profit", minWidth=125),
-    pct_column("margin_pct", "GP margin"),
+    money_column("revenue", "Revenue"),
+    money_column("gross_profit", "Gross profit"),
+    margin_column("margin_pct", "GP margin"),
     pct_column("gross_profit_share_pct", "Share of GP"),
     count_column("transactions", "Orders"),
-    money_column("avg_transaction_value", "Avg order", minWidth=110),
+    money_column("avg_transaction_value", "Avg order"),
     text_column("last_sale", "Last purchase", minWidth=110),
     count_column("recency_days", "Days since"),
 ]

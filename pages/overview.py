@@ -15,10 +15,10 @@ from components.layout import card, graph, page_header, xfilter_id
 from components.state import NoData, empty_state, section
 from components.theme import color_map
 from data.filters import Filters, describe_period
-from data.insights import account_customers, insights
+from data.insights import TOO_LITTLE_DATA, TOO_LITTLE_HINT, account_customers, insights
 from data.metrics import METRICS, add_shares
 from data.periods import auto_grain
-from data.queries import KPI_METRICS, breakdown, filter_options, kpis, period_label, resolve_period, trend
+from data.queries import KPI_METRICS, breakdown, filter_options, kpis, period_label, resolve_period, summary, trend
 
 PAGE = "overview"
 
@@ -110,7 +110,11 @@ def trend_section(filters: Filters) -> html.Div:
 def insights_section(filters: Filters) -> html.Div:
     found = insights(filters)
     if not found:
-        raise NoData
+        if not summary(filters)["lines"][0]:
+            raise NoData
+        # Sales exist, but none of them supports a sentence: say that, not "no sales".
+        return card(empty_state(TOO_LITTLE_DATA, TOO_LITTLE_HINT), title="Insights",
+                    subtitle=f"Computed from {period_label(filters)}")
     return card(
         html.Div([html.P(item.text, className="mauzo-insight", id=f"insight-{item.key}") for item in found]),
         title="Insights", subtitle=f"Computed from {period_label(filters)}",
@@ -121,7 +125,8 @@ def insights_section(filters: Filters) -> html.Div:
 def top_section(filters: Filters) -> dbc.Row:
     period = period_label(filters)
     options = filter_options()
-    colors = {"branch": color_map(options["branches"]), "product_line": color_map(options["productLines"])}
+    colors = {"branch": color_map(options["branches"], "branch"),
+              "product_line": color_map(options["productLines"], "product_line")}
     blocks = []
     for dimension, label in (("salesperson", "salespeople"), ("product_line", "product lines"),
                              ("branch", "branches"), ("customer", "customers")):

@@ -91,7 +91,7 @@ def alignment_section(filters: Filters, level: str | None, basis: str | None) ->
     frame, guides = alignment(filters, level, basis)
     if frame.is_empty():
         raise NoData
-    colors = color_map(filter_options()["productLines"])
+    colors = color_map(filter_options()["productLines"], "product_line")
     figure = alignment_chart(frame, guides, colors, period_label(filters))
     graph_id = xfilter_id("product_line", "pr-alignment", axis="customdata")
     return card(graph(figure, "mauzo-product-alignment", graph_id), csv_key=f"pr-alignment-{level}")

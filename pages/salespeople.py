@@ -15,7 +15,7 @@ from components.callbacks import section_callback
 from components.charts import revenue_profit_trend
 from components.exports import register_table
 from components.format import count, ksh, pct
-from components.layout import card, graph, page_header, xfilter_id
+from components.layout import card, graph, page_header, scroll_x, xfilter_id
 from components.salespeople_charts import (
     LEADERBOARD_GRID,
     MARGIN_GRAPH,
@@ -137,8 +137,8 @@ def mix_section(filters: Filters) -> html.Div:
     line_order = breakdown(filters, "product_line")["product_line"].to_list()
     figure = mix_heatmap(frame, line_order, f"{period_label(filters)} · click a cell to filter")
     chart = graph(figure, "mauzo-salespeople-mix", xfilter_id("product_line", "sp-mix", axis="x"))
-    chart.style = {**chart.style, "minWidth": "680px"}  # a matrix needs its width: phones scroll the card
-    return card(html.Div(chart, className="mauzo-scroll-x", style={"overflowX": "auto"}), csv_key="sp-mix")
+    # A matrix needs its width: narrow screens scroll it sideways, with a hint that says so.
+    return card(scroll_x(chart, "every product line"), csv_key="sp-mix")
 
 
 @section_callback("sp-drill", Input(PICK, "value"))

@@ -16,6 +16,7 @@ from components.branch_charts import (
     branch_trend_lines,
     complete_periods,
 )
+from components.charts import text_px
 from components.theme import DIVERGING_SCALE, color_map
 
 COLORS = color_map(["Eldoret", "Kisumu", "Mombasa"])
@@ -40,7 +41,9 @@ def test_growth_bars_biggest_first_in_branch_colours_with_growth_labels():
     assert list(labels.text) == ["+12.5%", "-16.7%", "—"]
     assert list(labels.textfont.color) == [GROWTH_UP, GROWTH_DOWN, GROWTH_NONE]
     assert list(labels.x) == [900.0, 600.0, 100.0]  # right of the longer of bar and previous tick
-    assert fig.layout.xaxis.range[1] > 900.0
+    # The longest bar reaches the plot's edge; its label gets a right margin sized in pixels.
+    assert fig.layout.xaxis.range[1] >= 900.0
+    assert fig.layout.margin.r >= text_px("+12.5%", 12)
     assert "01 Jan 2025 to 30 Jun 2025" in fig.layout.title.text
 
 

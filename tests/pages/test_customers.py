@@ -26,7 +26,7 @@ def test_top_customers_by_revenue_and_by_gp_side_by_side(demo_engine, demo_frame
     revenue, gp = find_all(out, dcc.Graph)
     assert revenue.figure.layout.title.text.startswith("Top 10 customers by revenue")
     assert gp.figure.layout.title.text.startswith("Top 10 customers by gross profit")
-    shown = {c for g in (revenue, gp) for c, _ in g.figure.data[0].customdata}
+    shown = {c for g in (revenue, gp) for c, *_ in g.figure.data[0].customdata}
     assert not shown & NON_ACCOUNT_CUSTOMERS
     assert "Walk-in, cash and unassigned" in text_of(out)
     walk_in = demo_frame.filter(pl.col("sale_date").is_between(PERIOD.start, PERIOD.end),
