@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import threading
 import time
 from typing import Any
@@ -36,10 +35,8 @@ _FLOAT_TYPES = frozenset({"DOUBLE", "FLOAT", "REAL", "DECIMAL"})
 _TEXT_TYPES = frozenset({"VARCHAR", "CHAR"})
 _TIME_TYPES = frozenset({"TIMESTAMP", "DATE"})
 
-# The logical table of the sales dataset; the engine maps it to the configured datasource.
+# The logical table of the sales dataset; ``table_name`` maps it to the configured datasource.
 LOGICAL_TABLE = "sales"
-# Until the compiler asks ``table_name`` for the table, an unmapped ``FROM sales`` is rewritten.
-_FROM_TABLE = re.compile(rf"\bFROM\s+{LOGICAL_TABLE}\b")
 
 HISTORY_COLUMNS: tuple[str, ...] = ("batch_id", "file_name", "sha256", "rows", "mode", "data_version",
                                     "total_rows", "duration_s", "task_id", "extra")
@@ -113,8 +110,7 @@ class DruidEngine:
         return self.table if table == LOGICAL_TABLE else quote_identifier(table)
 
     def execute(self, query: CompiledQuery) -> pl.DataFrame:
-        sql = _FROM_TABLE.sub(f"FROM {self.table}", query.sql)
-        return to_frame(self.client.sql(sql, query.params, name=query.name))
+        return to_frame(self.client.sql(query.sql, query.params, name=query.name))
 
     def data_version(self) -> str:
         with self._lock:

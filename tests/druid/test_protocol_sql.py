@@ -25,7 +25,7 @@ from tests.druid.fake_druid import FakeDruid, Reply, array_lines, closed_port, e
 BRANCHES = ("Mombasa Road", "Kisumu O'Neil")  # a quote, so pasting it into SQL would show
 LEADERBOARD = CompiledQuery(
     name="breakdown.salesperson",
-    sql=("SELECT salesperson, COALESCE(SUM(revenue_e4), 0) AS revenue, COUNT(*) AS lines FROM sales "
+    sql=("SELECT salesperson, COALESCE(SUM(revenue_e4), 0) AS revenue, COUNT(*) AS lines FROM \"sales_analytics\" "
          "WHERE __time >= CAST(? AS TIMESTAMP) AND __time <= CAST(? AS TIMESTAMP) AND branch IN (?, ?) "
          "GROUP BY salesperson ORDER BY revenue DESC, salesperson ASC LIMIT ?"),
     params=(dt.date(2025, 1, 1), dt.date(2025, 6, 30), *BRANCHES, 10),
@@ -62,11 +62,16 @@ def test_leaderboard_request_is_typed_parameters_and_context(druid: FakeDruid, s
     assert context["useApproximateCountDistinct"] is False
     assert context["useGroupingSetForExactDistinct"] is True
     assert context["useApproximateTopN"] is False
-    # The datasource is the configured one, and no value reached the SQL text.
-    assert 'FROM "sales_analytics" WHERE' in body["query"]
+    assert body["query"] == LEADERBOARD.sql  # sent as compiled: no value was pasted into it
     for value in (*BRANCHES, "Kisumu", "2025-01-01", "2025-06-30"):
         assert value not in body["query"]
     assert body["query"].count("?") == len(body["parameters"])
+
+
+def test_the_sales_table_is_the_configured_datasource(settings: DruidSettings) -> None:
+    assert DruidEngine(settings).table_name("sales") == '"sales_analytics"'
+    custom = DruidEngine(DruidSettings(url=settings.url, datasource="shop_2"))
+    assert custom.table_name("sales") == '"shop_2"' and custom.table_name("crm") == '"crm"'
 
 
 def test_each_query_gets_its_own_druid_query_id(druid: FakeDruid, settings: DruidSettings) -> None:
