@@ -70,7 +70,7 @@ class DruidSettings:
     user: str | None = None
     password: str | None = field(default=None, repr=False)
     datasource: str = "sales_analytics"
-    timeout_s: float = 60.0  # Druid's query timeout (context ``timeout``)
+    timeout_s: float = 30.0  # Druid's query timeout (context ``timeout``); app.config defaults it to 30 too
     connect_timeout_s: float = 3.0
     approximate: bool = False  # exact distinct counts and TopN unless set (see druid_dialect)
     version_ttl_s: float = 2.0  # how long a host reuses the data version it read from sys.segments
@@ -123,7 +123,7 @@ class DruidSettings:
             user=text("DRUID_USER"),
             password=env.get("DRUID_PASSWORD") or None,
             datasource=text("DRUID_DATASOURCE") or "sales_analytics",
-            timeout_s=number("DRUID_TIMEOUT_S", 60.0),
+            timeout_s=number("DRUID_TIMEOUT_S", 30.0),
             connect_timeout_s=number("DRUID_CONNECT_TIMEOUT_S", 3.0),
             approximate=(text("DRUID_APPROXIMATE") or "").lower() in ("1", "true", "yes"),
             version_ttl_s=number("DRUID_VERSION_TTL_S", 2.0),
