@@ -95,8 +95,11 @@ def compile_query(spec: QuerySpec, dialect: Dialect, scope: Scope = UNRESTRICTED
     select_params: list[object] = []
     group: list[str] = []
     if spec.grain:
-        select.append(f"{dialect.bucket(spec.grain, _time(dataset, dialect))} AS {PERIOD}")
-        group.append(PERIOD)
+        # "period" is reserved in Druid's (Calcite's) parser, and Druid cannot GROUP BY a select
+        # alias: quote the alias, group by the expression itself.
+        bucket = dialect.bucket(spec.grain, _time(dataset, dialect))
+        select.append(f'{bucket} AS "{PERIOD}"')
+        group.append(bucket)
     for name in spec.dimensions:
         dim = dataset.dimension(name)
         select.append(dim.name)
@@ -120,10 +123,12 @@ def compile_query(spec: QuerySpec, dialect: Dialect, scope: Scope = UNRESTRICTED
     for column, descending in spec.order_by:
         if column not in allowed:
             raise InvalidFilter(f"cannot order by {column!r}", {"orderBy": f"must be one of {sorted(allowed)}"})
-        order_parts.append(f"{column} {'DESC' if descending else 'ASC'}")
+        name = f'"{PERIOD}"' if column == PERIOD else column
+        order_parts.append(f"{name} {'DESC' if descending else 'ASC'}")
     # A deterministic tie-break so limits and pages are stable across runs and engines.
     ordered = {column for column, _ in spec.order_by}
-    order_parts.extend(f"{c} ASC" for c in [*group] if c not in ordered)
+    tie_break = ([f'"{PERIOD}"'] if spec.grain else []) + list(spec.dimensions)
+    order_parts.extend(f"{c} ASC" for c in tie_break if c.strip('"') not in ordered)
     if order_parts:
         sql += " ORDER BY " + ", ".join(order_parts)
     if spec.limit is not None:
