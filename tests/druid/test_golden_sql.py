@@ -10,8 +10,6 @@ import os
 import re
 from pathlib import Path
 
-import pytest
-
 from data.datasets import SALES
 from data.engines.druid_client import DruidSettings, druid_parameter
 from data.engines.druid_dialect import DRUID_DIALECT
