@@ -45,13 +45,15 @@ class Settings:
     api_tokens: str = field(default_factory=lambda: _env("MAUZO_API_TOKENS"))
     api_tokens_file: str = field(default_factory=lambda: _env("MAUZO_API_TOKENS_FILE").strip())
     log_level: str = field(default_factory=lambda: _env("MAUZO_LOG_LEVEL", "INFO").strip().upper() or "INFO")
-    # Apache Druid (MAUZO_ENGINE=druid): the router URL and how to reach the datasource.
-    druid_url: str | None = field(default_factory=lambda: _env("DRUID_URL").strip() or None)
-    druid_user: str | None = field(default_factory=lambda: _env("DRUID_USER") or None)
-    druid_password: str | None = field(default_factory=lambda: _env("DRUID_PASSWORD") or None)
-    druid_datasource: str = field(default_factory=lambda: _env("DRUID_DATASOURCE", "sales_analytics"))
-    druid_timeout_s: float = field(default_factory=lambda: float(_env("DRUID_TIMEOUT_S", "30")))
+    # Apache Druid (MAUZO_ENGINE=druid): every DRUID_* variable (router URL, auth, datasource,
+    # timeouts, ingest method...), turned into DruidSettings by the engine registry; see docs/druid.md.
+    druid_env: dict[str, str] = field(
+        default_factory=lambda: {k: v for k, v in os.environ.items() if k.startswith("DRUID_")})
     title: str = "Mauzo"
+
+    @property
+    def druid_url(self) -> str | None:
+        return self.druid_env.get("DRUID_URL", "").strip() or None
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from app.api.auth import Unauthorized
 from app.api.envelope import envelope, json_response
 from app.logging_config import ERROR_LOGGER
-from data.errors import DataLayerError, EngineUnavailable, InvalidFilter
+from data.errors import DataLayerError, EngineUnavailable, InvalidFilter, QueryFailed, QueryTimeout
 
 API_PREFIX = "/api"
 
@@ -30,7 +30,9 @@ HTTP_CODES: dict[int, str] = {
     415: "UNSUPPORTED_MEDIA_TYPE",
     429: "RATE_LIMITED",
     503: "ENGINE_UNAVAILABLE",
+    504: "QUERY_TIMEOUT",
 }
+QUERY_FAILED = "QUERY_FAILED"
 
 ENGINE_MESSAGE = "the data store is unavailable or holds no data yet; try again after the next ingest"
 
@@ -41,14 +43,13 @@ def error_response(status: int, code: str, message: str, details: dict[str, str]
     return json_response(envelope(None, None, 0, error=error), status=status, headers=headers)
 
 
-def _internal(exc: BaseException | None) -> Response:
+def _internal(exc: BaseException | None, code: str = "INTERNAL") -> Response:
     """500 with the request id and nothing else: exception text may hold SQL or paths."""
     request_id = g.get("request_id")
     if exc is not None:
         log.error("unhandled error on %s %s", request.method, request.path, exc_info=exc,
                   extra={"requestId": request_id})
-    return error_response(500, "INTERNAL",
-                          f"internal error; quote request id {request_id} when reporting it")
+    return error_response(500, code, f"internal error; quote request id {request_id} when reporting it")
 
 
 def handle_api_error(exc: BaseException) -> Response:
@@ -61,6 +62,12 @@ def handle_api_error(exc: BaseException) -> Response:
     if isinstance(exc, EngineUnavailable):
         log.warning("engine unavailable: %s", exc, extra={"requestId": g.get("request_id")})
         return error_response(503, exc.code, ENGINE_MESSAGE)
+    if isinstance(exc, QueryTimeout):
+        log.warning("query timed out: %s", exc, extra={"requestId": g.get("request_id")})
+        return error_response(504, "QUERY_TIMEOUT", f"the query took too long; narrow the filters or try again "
+                                                    f"(request id {g.get('request_id')})")
+    if isinstance(exc, QueryFailed):
+        return _internal(exc, QUERY_FAILED)  # the engine's own message stays in the log
     if isinstance(exc, DataLayerError):
         return _internal(exc)
     if isinstance(exc, InternalServerError):

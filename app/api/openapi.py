@@ -15,7 +15,7 @@ from typing import Any
 
 from app.api.args import DEFAULT_LIMIT, FILTER_ARGS, MAX_LIMIT, MAX_OFFSET, MAX_TEXT_LENGTH
 from app.api.envelope import camel
-from app.api.errors import HTTP_CODES
+from app.api.errors import HTTP_CODES, QUERY_FAILED
 from app.api.status import app_version
 from data.dimensions import FILTER_DIMENSIONS
 from data.filters import COMPARE_MODES, MAX_DATE, MAX_VALUE_LENGTH, MAX_VALUES_PER_FILTER, MIN_DATE
@@ -25,7 +25,7 @@ from data.metrics import DATE as DATE_KIND
 Schema = dict[str, Any]
 
 GRAINS = ["day", "week", "month", "quarter", "year"]
-ERROR_CODES = sorted({*HTTP_CODES.values(), "INTERNAL"})
+ERROR_CODES = sorted({*HTTP_CODES.values(), "INTERNAL", QUERY_FAILED})
 
 
 def _nullable(schema: Schema) -> Schema:
@@ -230,8 +230,9 @@ def _figure_op(op_id: str, summary: str, data: Schema, params: list[str], paged:
             "401": _error("UNAUTHENTICATED: tokens are configured and none (or a wrong one) was sent."),
             "414": {"description": "The request line is longer than the HTTP server accepts (8190 bytes under "
                                    "mauzo serve): rejected before the app, so not an envelope."},
-            "500": _error("INTERNAL: quote the request id."),
+            "500": _error("INTERNAL, or QUERY_FAILED when the engine rejected the query: quote the request id."),
             "503": _error("ENGINE_UNAVAILABLE: the store is unreachable or empty."),
+            "504": _error("QUERY_TIMEOUT: the engine did not answer within its query timeout."),
         },
     }}
 

@@ -22,8 +22,18 @@ def _duckdb(settings: Settings) -> Engine:
     return DuckDBEngine(settings.data_dir, threads=settings.duckdb_threads)
 
 
+def _druid(settings: Settings) -> Engine:
+    from data.engines.druid_client import DruidSettings
+    from data.engines.druid_engine import DruidEngine
+
+    if not settings.druid_url:
+        raise ValueError("MAUZO_ENGINE=druid needs DRUID_URL (the Druid router, e.g. http://router:8888)")
+    return DruidEngine(DruidSettings.from_mapping(settings.druid_env))
+
+
 _FACTORIES: dict[str, Callable[[Settings], Engine]] = {
     "duckdb": _duckdb,
+    "druid": _druid,
 }
 
 

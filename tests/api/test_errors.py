@@ -77,9 +77,9 @@ def test_empty_store_health(http, empty_server):
     assert empty_server.log.parent.name not in json.dumps(body)
 
 
-def test_query_failure_is_500_internal_with_nothing_leaked(http, broken_server):
+def test_query_failure_is_500_query_failed_with_nothing_leaked(http, broken_server):
     response = http.get(broken_server.url + "/api/kpis/branches", headers={"X-Request-ID": "broken-1"}, timeout=30)
-    body = assert_error(response, 500, "INTERNAL")
+    body = assert_error(response, 500, "QUERY_FAILED")
     text = response.text.lower()
     for leak in ("quantity", "revenue_e4", "select", "binder", "duckdb", "traceback", "snapshots"):
         assert leak not in text, leak
