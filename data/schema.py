@@ -34,3 +34,31 @@ STORAGE_COLUMNS: dict[str, str] = {
     "batch_id": "INTEGER",
 }
 MONEY_COLUMNS: tuple[str, ...] = ("revenue_e4", "cost_e4")
+
+# CRM opportunities (Phase 2): one row per deal, won, lost or still open.
+OPPORTUNITIES_TABLE = "opportunities"
+OUTCOMES: tuple[str, ...] = ("won", "lost", "open")
+OPPORTUNITY_COLUMNS: dict[str, str] = {
+    "opportunity_id": "VARCHAR",
+    "salesperson": "VARCHAR",
+    "manager": "VARCHAR",
+    "branch": "VARCHAR",  # the regional office, for CRMs organised by region
+    "product": "VARCHAR",
+    "product_line": "VARCHAR",
+    "customer": "VARCHAR",  # the account; Unassigned when the CRM has none
+    "sector": "VARCHAR",
+    "lead_source": "VARCHAR",
+    "stage": "VARCHAR",  # the CRM's own stage name (Prospecting, Engaging, Won, Lost...)
+    "outcome": "VARCHAR",  # won | lost | open
+    "engage_date": "DATE",  # when work on the deal began (null: not engaged yet)
+    "close_date": "DATE",  # when it was won or lost (null: open)
+    # The date a view's date range applies to: the close date of a closed deal, the engage date of
+    # an open one (null for an open deal never engaged: it counts only in views with no date range).
+    "activity_date": "DATE",
+    "cycle_days": "INTEGER",  # close_date - engage_date, closed deals only
+    "value_e4": "BIGINT",  # deal value in MONEY_SCALE units (null when unknown)
+    "batch_id": "INTEGER",
+}
+
+# Every table a snapshot holds, with its columns: each write creates the missing ones, empty.
+TABLES: dict[str, dict[str, str]] = {SALES_TABLE: STORAGE_COLUMNS, OPPORTUNITIES_TABLE: OPPORTUNITY_COLUMNS}

@@ -28,7 +28,7 @@ from typing import Any
 
 import duckdb
 
-from data.schema import MONEY_SCALE, SALES_TABLE, STORAGE_COLUMNS, STORAGE_FORMAT
+from data.schema import MONEY_SCALE, SALES_TABLE, STORAGE_COLUMNS, STORAGE_FORMAT, TABLES
 
 MANIFEST = "manifest.json"
 SNAPSHOT_DIR = "snapshots"
@@ -56,6 +56,11 @@ class Manifest:
     # How the snapshot stores data (data.schema.STORAGE_FORMAT); manifests from before exact money
     # have no such field and are format 1 (money in cents).
     storage_format: int = 1
+    # Rows per table (``rows`` stays the sales table's count, as before there were several tables).
+    tables: dict[str, int] = field(default_factory=dict)
+
+    def rows_of(self, table: str) -> int:
+        return int(self.tables.get(table, self.rows if table == SALES_TABLE else 0))
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__, indent=1, sort_keys=True)
@@ -92,9 +97,11 @@ def _write_atomically(path: Path, text: str) -> None:
     _fsync_path(path.parent)
 
 
-def create_sales_table(con: duckdb.DuckDBPyConnection) -> None:
-    columns = ", ".join(f"{name} {kind}" for name, kind in STORAGE_COLUMNS.items())
-    con.execute(f"CREATE TABLE IF NOT EXISTS {SALES_TABLE} ({columns})")
+def create_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Every table a snapshot holds (``data.schema.TABLES``), empty where missing."""
+    for table, spec in TABLES.items():
+        columns = ", ".join(f"{name} {kind}" for name, kind in spec.items())
+        con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
 
 
 def upgrade_storage(con: duckdb.DuckDBPyConnection, from_format: int) -> None:
@@ -102,6 +109,10 @@ def upgrade_storage(con: duckdb.DuckDBPyConnection, from_format: int) -> None:
 
     Format 1 -> 2: money from cents to MONEY_SCALE units (x100, exact in integers)."""
     if from_format >= STORAGE_FORMAT:
+        return
+    has_sales = con.execute("SELECT COUNT(*) FROM duckdb_tables() WHERE table_name = ? AND database_name = "
+                            "current_database()", [SALES_TABLE]).fetchall()[0][0]
+    if not has_sales:
         return
     if from_format == 1:
         factor = MONEY_SCALE // 100
@@ -118,14 +129,32 @@ def upgrade_storage(con: duckdb.DuckDBPyConnection, from_format: int) -> None:
     raise ValueError(f"cannot upgrade storage format {from_format}")
 
 
+def _copy_other_tables(con: duckdb.DuckDBPyConnection, previous: Path, previous_format: int, keep_out: str) -> None:
+    """Copy every table but ``keep_out`` from the previous snapshot into a new one (a replace of one
+    dataset must not touch the others); an older format is upgraded on the way."""
+    quoted = str(previous).replace("'", "''")  # our own snapshot path, never user input
+    con.execute(f"ATTACH '{quoted}' AS prev (READ_ONLY)")
+    try:
+        present = {r[0] for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'prev'").fetchall()}
+        for table in TABLES:
+            if table != keep_out and table in present:
+                con.execute(f"CREATE TABLE {table} AS SELECT * FROM prev.{table}")
+    finally:
+        con.execute("DETACH prev")
+    if keep_out != SALES_TABLE:
+        upgrade_storage(con, previous_format)
+
+
 @dataclass
 class IngestRecord:
     """What an ingest adds to the history (the committed figures are filled in on commit)."""
 
     file_name: str
     sha256: str
-    mode: str
+    mode: str  # append | replace | upgrade
     rows: int = 0
+    table: str = SALES_TABLE  # the table this ingest writes (each dataset has its own)
     source_rows: int = 0
     duration_s: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
@@ -140,15 +169,15 @@ class SnapshotWriter:
         # The history entry this write committed (set on a clean exit of ``SnapshotStore.write``).
         self.committed: dict[str, Any] | None = None
 
-    def append_frame(self, frame: Any) -> int:
-        """Insert a Polars frame already in storage schema (minus ``batch_id``); returns rows."""
+    def append_frame(self, frame: Any, table: str = SALES_TABLE) -> int:
+        """Insert a Polars frame already in ``table``'s storage schema (minus ``batch_id``); returns rows."""
         view = f"incoming_{secrets.token_hex(4)}"
         self.con.register(view, frame)
         try:
-            names = [c for c in STORAGE_COLUMNS if c != "batch_id"]
+            names = [c for c in TABLES[table] if c != "batch_id"]
             cols = ", ".join(names)
             self.con.execute(
-                f"INSERT INTO {SALES_TABLE} ({cols}, batch_id) SELECT {cols}, ? FROM {view}",
+                f"INSERT INTO {table} ({cols}, batch_id) SELECT {cols}, ? FROM {view}",
                 [self.batch_id],
             )
         finally:
@@ -173,11 +202,12 @@ class SnapshotStore:
         manifest = self.manifest()
         return manifest is None or manifest.rows == 0
 
-    def sha_in_current_data(self, sha256: str) -> dict[str, Any] | None:
+    def sha_in_current_data(self, sha256: str, table: str = SALES_TABLE) -> dict[str, Any] | None:
         manifest = self.manifest()
         if manifest is None:
             return None
-        return next((b for b in manifest.batches if b.get("sha256") == sha256), None)
+        return next((b for b in manifest.batches
+                     if b.get("sha256") == sha256 and b.get("table", SALES_TABLE) == table), None)
 
     # -- writing ---------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -213,10 +243,14 @@ class SnapshotStore:
             try:
                 if carry_over:
                     upgrade_storage(con, previous.storage_format)
-                create_sales_table(con)
+                elif previous is not None:
+                    # Replacing one dataset keeps every other table as it is.
+                    _copy_other_tables(con, self.snapshot_path(previous), previous.storage_format, record.table)
+                create_tables(con)
                 writer = SnapshotWriter(con, batch_id)
                 yield writer
-                total_rows = con.execute(f"SELECT COUNT(*) FROM {SALES_TABLE}").fetchall()[0][0]
+                counts = {t: con.execute(f"SELECT COUNT(*) FROM {t}").fetchall()[0][0] for t in TABLES}
+                total_rows = counts[SALES_TABLE]
                 con.execute("CHECKPOINT")
             except BaseException:
                 con.close()
@@ -236,14 +270,20 @@ class SnapshotStore:
                 "sha256": record.sha256,
                 "rows": record.rows,
                 "mode": record.mode,
+                "table": record.table,
                 "data_version": version,
                 "total_rows": total_rows,
                 "duration_s": record.duration_s,
                 **record.extra,
             }
-            kept_batches = previous.batches if (previous and carry_over) else []
+            if previous is None:
+                kept_batches = []
+            elif carry_over:
+                kept_batches = previous.batches
+            else:  # replace: the batches of the other tables stay
+                kept_batches = [b for b in previous.batches if b.get("table", SALES_TABLE) != record.table]
             added = [] if record.mode == "upgrade" else [
-                {k: entry[k] for k in ("batch_id", "file_name", "sha256", "rows")}]
+                {k: entry[k] for k in ("batch_id", "file_name", "sha256", "rows", "table")}]
             history = ([entry] + (previous.history if previous else []))[:HISTORY_LIMIT]
             manifest = Manifest(
                 version=version,
@@ -253,6 +293,7 @@ class SnapshotStore:
                 batches=kept_batches + added,
                 history=history,
                 storage_format=STORAGE_FORMAT,
+                tables={t: int(n) for t, n in counts.items()},
             )
             _write_atomically(self.data_dir / MANIFEST, manifest.to_json())
             writer.committed = entry
