@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from data.dimensions import DIMENSIONS, Dimension
 from data.errors import InvalidFilter
-from data.metrics import SALES_METRICS, Metric
-from data.schema import SALES_TABLE, STORAGE_COLUMNS
+from data.metrics import PIPELINE_METRICS, SALES_METRICS, Metric
+from data.schema import OPPORTUNITIES_TABLE, OPPORTUNITY_COLUMNS, SALES_TABLE, STORAGE_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -53,4 +53,15 @@ SALES = Dataset(
     metrics=SALES_METRICS,
 )
 
-DATASETS: dict[str, Dataset] = {d.name: d for d in (SALES,)}
+PIPELINE = Dataset(
+    name="pipeline",
+    table=OPPORTUNITIES_TABLE,
+    # A closed deal is dated by its close date, an open one by its engage date (data.schema).
+    time_column="activity_date",
+    dimensions=("branch", "product_line", "salesperson", "customer", "opportunity_id", "product", "manager", "stage",
+                "outcome", "sector", "lead_source", "cycle_days"),
+    columns=OPPORTUNITY_COLUMNS,
+    metrics=PIPELINE_METRICS,
+)
+
+DATASETS: dict[str, Dataset] = {d.name: d for d in (SALES, PIPELINE)}

@@ -46,6 +46,18 @@ DIMENSIONS: dict[str, Dimension] = {
         Dimension("item_name", "itemName", "Item", "items", "items", "Item (product) sold."),
         Dimension("customer", "customer", "Customer", "customers", "customers",
                   "Customer account (walk-in and cash sales are pseudo-customers)."),
+        # CRM opportunities (the pipeline dataset).
+        Dimension("opportunity_id", "opportunityId", "Opportunity", "opportunities", "opportunities",
+                  "The CRM's id of a deal."),
+        Dimension("product", "product", "Product", "products", "products", "Product the deal is for."),
+        Dimension("manager", "manager", "Manager", "managers", "managers", "The salesperson's manager."),
+        Dimension("stage", "stage", "Stage", "stages", "stages", "The CRM stage the deal is in."),
+        Dimension("outcome", "outcome", "Outcome", "outcomes", "outcomes", "won, lost or open."),
+        Dimension("sector", "sector", "Sector", "sectors", "sectors", "The account's industry."),
+        Dimension("lead_source", "leadSource", "Lead source", "lead sources", "leadSources",
+                  "Where the lead came from."),
+        Dimension("cycle_days", "cycleDays", "Sales cycle (days)", "sales cycles", "cycleDays",
+                  "Days from engage to close of a closed deal (grouped on to compute exact medians)."),
     )
 }
 

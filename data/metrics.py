@@ -120,6 +120,82 @@ SALES_METRICS: dict[str, Metric] = {
 # The metric registry of the sales dataset (the name every page and endpoint has always used).
 METRICS = SALES_METRICS
 
+# -- CRM opportunities (the pipeline dataset) ---------------------------------------------------
+WILSON_Z = 1.96  # 95% confidence
+
+
+def _wilson(col: Callable[[str], pl.Expr], upper: bool) -> pl.Expr:
+    """Wilson score interval of the win rate (percent): honest for small samples and near 0 or
+    100%, where the normal approximation is not."""
+    n = (col("won") + col("lost")).cast(pl.Float64)
+    p = col("won").cast(pl.Float64) / n
+    z2 = WILSON_Z**2
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = WILSON_Z * ((p * (1 - p) / n + z2 / (4 * n * n)).sqrt()) / (1 + z2 / n)
+    return pl.when(n > 0).then((centre + half if upper else centre - half) * 100.0)
+
+
+def _count_where(condition: str) -> str:
+    return f"COALESCE(SUM(CASE WHEN {condition} THEN 1 ELSE 0 END), 0)"
+
+
+PIPELINE_METRICS: dict[str, Metric] = {
+    m.name: m
+    for m in (
+        Metric("opportunities", "Opportunities", COUNT, "Deals in the view: won, lost and open.",
+               sql="COUNT(*)", kpi=True, dtype=pl.Int64),
+        Metric("won", "Won", COUNT, "Deals won.", sql=_count_where("outcome = {params}"), params=("won",),
+               dtype=pl.Int64),
+        Metric("lost", "Lost", COUNT, "Deals lost.", False, sql=_count_where("outcome = {params}"), params=("lost",),
+               dtype=pl.Int64),
+        Metric("open_deals", "Open", COUNT, "Deals still open.", sql=_count_where("outcome = {params}"),
+               params=("open",), dtype=pl.Int64),
+        Metric("engaged", "Engaged", COUNT, "Deals that reached engagement (have an engage date).",
+               sql=_count_where("engage_date IS NOT NULL"), dtype=pl.Int64),
+        Metric("open_unengaged", "Open, not engaged", COUNT, "Open deals not engaged yet (still qualifying).",
+               sql=_count_where("outcome = {params} AND engage_date IS NULL"), params=("open",), dtype=pl.Int64),
+        Metric("lost_unengaged", "Lost before engaging", COUNT,
+               "Deals lost without ever being engaged: a qualification leak.", False,
+               sql=_count_where("outcome = {params} AND engage_date IS NULL"), params=("lost",), dtype=pl.Int64),
+        Metric("won_value", "Won value", MONEY, "Value of the deals won (KSh).",
+               sql="COALESCE(SUM(CASE WHEN outcome = {params} THEN value_e4 ELSE 0 END), 0)", params=("won",),
+               kpi=True),
+        Metric("lost_value", "Lost value", MONEY, "Value of the deals lost, where known (KSh).", False,
+               sql="COALESCE(SUM(CASE WHEN outcome = {params} THEN value_e4 ELSE 0 END), 0)", params=("lost",)),
+        Metric("open_value", "Open pipeline value", MONEY, "Value of the open deals, where known (KSh).",
+               sql="COALESCE(SUM(CASE WHEN outcome = {params} THEN value_e4 ELSE 0 END), 0)", params=("open",),
+               kpi=True),
+        Metric("cycle_days_total", "Cycle days (sum)", NUMBER, "Sum of engage-to-close days of closed deals.",
+               sql="COALESCE(SUM(cycle_days), 0)", public=False, dtype=pl.Int64),
+        Metric("cycle_deals", "Deals with a cycle", COUNT, "Closed deals with both an engage and a close date.",
+               sql="COUNT(cycle_days)", public=False, dtype=pl.Int64),
+        Metric("closed", "Closed", COUNT, "Deals won or lost.", inputs=("won", "lost"),
+               compute=lambda col: col("won") + col("lost"), dtype=pl.Int64),
+        Metric("win_rate_pct", "Win rate", PCT, "Won / (won + lost): the share of closed deals that were won.",
+               inputs=("won", "lost"), compute=lambda col: _ratio(col("won"), col("won") + col("lost"), 100.0),
+               kpi=True),
+        Metric("win_rate_low_pct", "Win rate, 95% low", PCT,
+               "Lower end of the 95% Wilson interval of the win rate: what the sample supports for sure.",
+               inputs=("won", "lost"), compute=lambda col: _wilson(col, upper=False)),
+        Metric("win_rate_high_pct", "Win rate, 95% high", PCT, "Upper end of the 95% Wilson interval of the win rate.",
+               inputs=("won", "lost"), compute=lambda col: _wilson(col, upper=True)),
+        Metric("avg_won_value", "Avg won deal", MONEY, "Won value per won deal (KSh).",
+               inputs=("won_value", "won"), compute=lambda col: _ratio(col("won_value"), col("won"))),
+        Metric("avg_cycle_days", "Avg sales cycle", NUMBER, "Mean days from engage to close of closed deals.",
+               inputs=("cycle_days_total", "cycle_deals"),
+               compute=lambda col: _ratio(col("cycle_days_total"), col("cycle_deals"))),
+        Metric("engaged_on", "Engaged on", DATE, "The earliest engage date in the group (a deal's own, per deal).",
+               sql="MIN(engage_date)", per_period=False),
+        Metric("first_activity", "First activity", DATE, "Earliest activity date in the view.",
+               sql="MIN({time})", per_period=False),
+        Metric("last_activity", "Last activity", DATE, "Latest activity date in the view.",
+               sql="MAX({time})", per_period=False),
+    )
+}
+PIPELINE_AGGREGATES: tuple[str, ...] = tuple(
+    m.name for m in PIPELINE_METRICS.values() if m.additive and m.per_period
+)
+
 # What a "summary" row holds: every additive figure except the first/last-sale dates.
 CORE_AGGREGATES: tuple[str, ...] = tuple(
     m.name for m in SALES_METRICS.values() if m.additive and m.per_period

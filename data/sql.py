@@ -38,6 +38,9 @@ class QuerySpec:
     limit: int | None = None
     offset: int = 0
     dataset: Dataset = SALES
+    # Conditions the data layer itself adds (e.g. only open deals), on any dimension of the dataset,
+    # bound like filter values: (dimension, allowed values).
+    conditions: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def output_columns(self) -> list[str]:
         return ([PERIOD] if self.grain else []) + list(self.dimensions) + list(self.aggregates)
@@ -62,28 +65,29 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 
 
 def where_clause(filters: Filters, dialect: Dialect, dataset: Dataset = SALES,
-                 scope: Scope = UNRESTRICTED) -> tuple[str, list[object]]:
+                 scope: Scope = UNRESTRICTED, conditions: tuple[tuple[str, tuple[str, ...]], ...] = ()
+                 ) -> tuple[str, list[object]]:
     """The WHERE text and parameters for a view (empty text when unfiltered and unscoped)."""
-    conditions: list[str] = []
+    clauses: list[str] = []
     params: list[object] = []
     time = _time(dataset, dialect)
     if filters.start:
-        conditions.append(f"{time} >= {dialect.date_param}")
+        clauses.append(f"{time} >= {dialect.date_param}")
         params.append(filters.start)
     if filters.end:
-        conditions.append(f"{time} <= {dialect.date_param}")
+        clauses.append(f"{time} <= {dialect.date_param}")
         params.append(filters.end)
-    for name, values in filters.selections:
+    for name, values in (*filters.selections, *conditions):
         dim = dataset.dimension(name)
-        conditions.append(_in(dim.name, values))
+        clauses.append(_in(dim.name, values) if values else "1 = 0")
         params.extend(values)
     for name, allowed in scope.rules:
         if name not in dataset.dimensions or not allowed:
-            conditions.append("1 = 0")  # fail closed: nothing is visible
+            clauses.append("1 = 0")  # fail closed: nothing is visible
             continue
-        conditions.append(_in(name, allowed))
+        clauses.append(_in(name, allowed))
         params.extend(allowed)
-    return " AND ".join(conditions), params
+    return " AND ".join(clauses), params
 
 
 def compile_query(spec: QuerySpec, dialect: Dialect, scope: Scope = UNRESTRICTED,
@@ -109,7 +113,7 @@ def compile_query(spec: QuerySpec, dialect: Dialect, scope: Scope = UNRESTRICTED
         select.append(f"{text} AS {name}")
         select_params.extend(values)
 
-    where, where_params = where_clause(spec.filters, dialect, dataset, scope)
+    where, where_params = where_clause(spec.filters, dialect, dataset, scope, spec.conditions)
     params = select_params + where_params  # placeholders bind in text order: SELECT, then WHERE
 
     sql = f"SELECT {', '.join(select)} FROM {table or dataset.table}"
