@@ -18,6 +18,18 @@ def _env(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
 
 
+def _flag(name: str, default: bool) -> bool:
+    """An on/off variable: 1/true/yes/on or 0/false/no/off; anything else stops the start."""
+    text = _env(name).strip().lower()
+    if not text:
+        return default
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be 1/true/yes/on or 0/false/no/off, got {text!r}")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable about a running Mauzo, with the laptop-friendly defaults."""
@@ -49,6 +61,13 @@ class Settings:
     # timeouts, ingest method...), turned into DruidSettings by the engine registry; see docs/druid.md.
     druid_env: dict[str, str] = field(
         default_factory=lambda: {k: v for k, v in os.environ.items() if k.startswith("DRUID_")})
+    # GraphQL (/api/graphql): the GraphiQL IDE (off unless asked for), introspection, and the limits a
+    # query document must stay within (docs/graphql.md).
+    graphql_ide: bool = field(default_factory=lambda: _flag("MAUZO_GRAPHQL_IDE", False))
+    graphql_introspection: bool = field(default_factory=lambda: _flag("MAUZO_GRAPHQL_INTROSPECTION", True))
+    graphql_max_depth: int = field(default_factory=lambda: int(_env("MAUZO_GRAPHQL_MAX_DEPTH", "6")))
+    graphql_max_tokens: int = field(default_factory=lambda: int(_env("MAUZO_GRAPHQL_MAX_TOKENS", "1000")))
+    graphql_max_aliases: int = field(default_factory=lambda: int(_env("MAUZO_GRAPHQL_MAX_ALIASES", "15")))
     title: str = "Mauzo"
 
     @property
