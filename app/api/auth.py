@@ -1,4 +1,4 @@
-"""Optional bearer tokens for the figure routes (``/api/kpis/*``, ``/api/filters/*``).
+"""Optional bearer tokens for the figure routes (``/api/kpis/*``, ``/api/filters/*``, ``/api/graphql``).
 
 Why optional: on a laptop the API is open; on a shared server ``MAUZO_API_TOKENS`` (comma
 separated) or ``MAUZO_API_TOKENS_FILE`` (one per line, ``#`` comments) closes it. Health and the
@@ -15,7 +15,7 @@ from flask import Flask, current_app, request
 
 from app.config import Settings
 
-PROTECTED_PREFIXES: tuple[str, ...] = ("/api/kpis/", "/api/filters/")
+PROTECTED_PREFIXES: tuple[str, ...] = ("/api/kpis/", "/api/filters/", "/api/graphql")
 EXTENSION_KEY = "mauzo_api_tokens"
 
 
