@@ -76,9 +76,9 @@ def branch_growth_bars(frame: pl.DataFrame, colors: dict[str, str], subtitle: st
         textfont={"color": [growth_color(g) for g in growth], "size": 12}, showlegend=False, hoverinfo="skip",
     )
     fig.update_yaxes(autorange="reversed")
-    money_ticks(fig, "x", *span([*gp, *prev]), target=3)
+    money_ticks(fig, "x", *span([*gp, *prev]), target=2)
     fig = base_layout(fig, "Branch gross profit and growth", subtitle, height=130 + 36 * max(1, len(branches)))
-    fig.update_layout(legend={"orientation": "h", "y": -0.08, "yanchor": "top", "x": 0}, bargap=0.3)
+    fig.update_layout(bargap=0.3)
     hbar_room(fig, anchors, labels, size=12, also=[*gp, *prev])
     return fig
 
@@ -138,7 +138,7 @@ def branch_trend_lines(frame: pl.DataFrame, metric: str, grain: str, colors: dic
     period_axis(fig, full["period"].to_list(), grain)
     title = f"{GRAIN_LABEL.get(grain, '')} {METRICS[metric].label.lower()} by branch".strip()
     fig = base_layout(fig, title[0].upper() + title[1:], subtitle, height=400)
-    fig.update_layout(legend={"orientation": "h", "y": -0.12, "yanchor": "top", "x": 0}, hovermode="closest")
+    fig.update_layout(hovermode="closest")
     return fig
 
 

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 import polars as pl
 
-from components.format import ksh, ksh_exact, ksh_ticks, margin, plot_margins
+from components.format import ksh, ksh_exact, ksh_ticks, margin, nice_ticks, pct_tick, plot_margins
+from components.labels import shorten
 from components.theme import NEGATIVE_COLOR, PROFIT_COLOR, REVENUE_COLOR, base_layout
 
 GRAIN_LABEL = {"day": "Daily", "week": "Weekly", "month": "Monthly", "quarter": "Quarterly", "year": "Yearly"}
@@ -160,8 +161,11 @@ def revenue_profit_trend(frame: pl.DataFrame, grain: str, subtitle: str) -> go.F
                     line={"color": "#f59e0b", "width": 2}, marker={"size": 5},
                     customdata=[[margin(m)] for m in margins],
                     hovertemplate=when + "<br>Margin %{customdata[0]}<extra></extra>")
-    fig.update_layout(barmode="group", yaxis2={"overlaying": "y", "side": "right", "ticksuffix": "%",
-                                               "tickformat": ".0f", "showgrid": False, "rangemode": "tozero"})
+    low, high = span(plot_margins(margins))
+    ticks = nice_ticks(low, high, 4)
+    fig.update_layout(barmode="group", yaxis2={"overlaying": "y", "side": "right", "showgrid": False,
+                                               "rangemode": "tozero", "tickmode": "array", "tickvals": ticks,
+                                               "ticktext": [pct_tick(v) for v in ticks]})
     money_ticks(fig, "y", *span([*revenue, *profit]))
     period_axis(fig, periods, grain)
     if len(set(periods)) == 1:
@@ -171,7 +175,8 @@ def revenue_profit_trend(frame: pl.DataFrame, grain: str, subtitle: str) -> go.F
 
 def ranked_bars(frame: pl.DataFrame, label_col: str, title: str, subtitle: str, value_col: str = "gross_profit",
                 top: int = 5, colors: dict[str, str] | None = None) -> go.Figure:
-    """Horizontal bars of the top rows by ``value_col``, biggest on top, margin in the label."""
+    """Horizontal bars of the top rows by ``value_col``, biggest on top. The value labels the bar
+    and the margin sits under the name, so labels stay short enough for a phone."""
     rows = frame.sort(value_col, descending=True).head(top)
     labels = rows[label_col].to_list()
     values = rows[value_col].to_list()
@@ -180,14 +185,16 @@ def ranked_bars(frame: pl.DataFrame, label_col: str, title: str, subtitle: str, 
         NEGATIVE_COLOR if (v or 0) < 0 else (colors or {}).get(label, PROFIT_COLOR)
         for label, v in zip(labels, values, strict=True)
     ]
-    text = [f"{ksh(v)} · {margin(m)}" for v, m in zip(values, margins, strict=True)]
+    text = [ksh(v) for v in values]
     fig = go.Figure()
     add_hbar(fig, values, labels, text, title, marker_color=bar_colors,
-             customdata=[[label, ksh_exact(v)] for label, v in zip(labels, values, strict=True)],
-             hovertemplate="%{y}<br>%{customdata[1]}<extra></extra>")
+             customdata=[[label, ksh_exact(v), margin(m)] for label, v, m in zip(labels, values, margins, strict=True)],
+             hovertemplate="%{customdata[0]}<br>%{customdata[1]} · margin %{customdata[2]}<extra></extra>")
     fig.update_layout(showlegend=False)
-    fig.update_yaxes(autorange="reversed")
-    money_ticks(fig, "x", *span(values), target=3)
+    fig.update_yaxes(autorange="reversed", tickvals=labels,
+                     ticktext=[f"{shorten(label, 22)}<br><span style='font-size:10px'>{margin(m)} margin</span>"
+                               for label, m in zip(labels, margins, strict=True)])
+    money_ticks(fig, "x", *span(values), target=2)
     fig = base_layout(fig, title, subtitle, height=80 + 42 * max(1, len(labels)))
     hbar_room(fig, values, text)
     return fig
@@ -217,31 +224,43 @@ def place_labels(xs: Sequence[float], ys: Sequence[float], texts: Sequence[str],
                  x_range: Sequence[float], y_range: Sequence[float], plot_px: tuple[float, float],
                  size: int = 10, obstacles: Sequence[tuple[float, float, float, float]] = ()
                  ) -> tuple[list[str], list[str]]:
-    """Text and position per point so that no two labels overlap (nor ``obstacles``, pixel boxes
-    such as corner captions): points are taken in the given order (most important first), each
-    tries above, below, right and left of its marker and keeps the first free spot, else no label.
+    """Text and position per point so that no label overlaps another label or ``obstacles`` (pixel
+    boxes such as corner captions), and if possible no other point's marker: points are taken in
+    the given order (most important first), each tries above, below, right and left of its marker
+    and keeps the first free spot, else it goes unlabelled (its name is in the hover).
 
     Positions are estimated on ``plot_px`` (width, height): pass the narrowest plot the chart is
     drawn at; on a wider screen the points only move further apart."""
     width_px, height_px = plot_px
     (x0, x1), (y0, y1) = x_range, y_range
+    centres = [((x - x0) / ((x1 - x0) or 1.0) * width_px, (y - y0) / ((y1 - y0) or 1.0) * height_px)
+               for x, y in zip(xs, ys, strict=True)]
+    # Other markers are obstacles too (a label over a bubble reads as that bubble's name).
+    markers = [(cx - r, cy - r, cx + r, cy + r) for (cx, cy), r in zip(centres, radii, strict=True)]
     placed: list[tuple[float, float, float, float]] = list(obstacles)
     out_text, out_pos = [""] * len(xs), ["top center"] * len(xs)
     for i, text in enumerate(texts):
         if not text:
             continue
-        px = (xs[i] - x0) / ((x1 - x0) or 1.0) * width_px
-        py = (ys[i] - y0) / ((y1 - y0) or 1.0) * height_px
+        px, py = centres[i]
         w = text_px(text, size)
         h = (size + 3) * (text.count("<br>") + 1)
-        for position in LABEL_POSITIONS:
-            box = _box(px, py, radii[i] + 1, w, h, position)
-            inside = box[0] >= -4 and box[2] <= width_px + 4 and box[1] >= 0 and box[3] <= height_px
-            if inside and not any(_overlaps(box, other) for other in placed):
-                placed.append(box)
-                out_text[i], out_pos[i] = text, position
+        others = markers[:i] + markers[i + 1:]
+        # First choice: clear of labels and markers; else clear of labels (a crowded cluster).
+        for avoid in ([*placed, *others], placed):
+            spot = next((pos for pos in LABEL_POSITIONS if _free(_box(px, py, radii[i] + 1, w, h, pos), avoid,
+                                                                 width_px, height_px)), None)
+            if spot is not None:
+                placed.append(_box(px, py, radii[i] + 1, w, h, spot))
+                out_text[i], out_pos[i] = text, spot
                 break
     return out_text, out_pos
+
+
+def _free(box: tuple[float, float, float, float], avoid: Sequence[tuple[float, float, float, float]],
+          width_px: float, height_px: float) -> bool:
+    inside = box[0] >= -4 and box[2] <= width_px + 4 and box[1] >= 0 and box[3] <= height_px
+    return inside and not any(_overlaps(box, other) for other in avoid)
 
 
 def corner_boxes(texts: Sequence[tuple[str, str, str]], plot_px: tuple[float, float], size: int = 10

@@ -7,6 +7,7 @@ import polars as pl
 
 from components.charts import add_hbar, hbar_room, money_ticks, span
 from components.format import ksh, ksh_exact, margin, pct
+from components.labels import shorten
 from components.theme import NEGATIVE_COLOR, PROFIT_COLOR, REVENUE_COLOR, base_layout
 
 BOTH_COLOR = PROFIT_COLOR  # in both top lists
@@ -19,7 +20,7 @@ MAX_LABEL = 24
 
 def short_label(name: str, limit: int = MAX_LABEL) -> str:
     """Long customer names cut with an ellipsis so bars keep their room on a phone."""
-    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+    return shorten(name, limit)
 
 
 def top_customers_bars(frame: pl.DataFrame, value_col: str, title: str, subtitle: str, others: set[str],
@@ -41,7 +42,7 @@ def top_customers_bars(frame: pl.DataFrame, value_col: str, title: str, subtitle
     fig.update_layout(showlegend=False)
     fig.update_yaxes(autorange="reversed")
     # Few ticks so they never need to slant on a phone; labels get their room from hbar_room.
-    money_ticks(fig, "x", *span(values), target=3)
+    money_ticks(fig, "x", *span(values), target=2)
     fig = base_layout(fig, title, subtitle, height=90 + 30 * max(1, len(names)))
     hbar_room(fig, values, text)
     return fig
@@ -113,8 +114,7 @@ def tier_chart(tiers: pl.DataFrame, subtitle: str) -> go.Figure:
     # A negative share's label hangs below its bar: keep ~10% of the axis for it above the tier names.
     fig.update_yaxes(ticksuffix="%", range=[low - 0.1 * (high - low) if low < 0 else 0.0, high])
     fig = base_layout(fig, "Value tiers", subtitle, height=380)
-    fig.update_layout(barmode="group", bargap=0.25, legend={"orientation": "h", "y": -0.18, "yanchor": "top",
-                                                            "x": 0})
+    fig.update_layout(barmode="group", bargap=0.25)
     fig.update_xaxes(tickangle=0)
     return fig
 
@@ -135,6 +135,6 @@ def preference_bars(prefs: pl.DataFrame, dimension: str, title: str, subtitle: s
     fig.update_xaxes(ticksuffix="%")
     fig.update_yaxes(autorange="reversed")
     fig = base_layout(fig, title, subtitle, height=120 + 44 * max(1, len(order)))
-    fig.update_layout(barmode="group", bargap=0.2, legend={"orientation": "h", "y": -0.06, "yanchor": "top", "x": 0})
+    fig.update_layout(barmode="group", bargap=0.2)
     hbar_room(fig, values, [pct(v) for v in values], size=12)
     return fig

@@ -140,6 +140,12 @@ def ksh_ticks(low: float, high: float, target: int = 5) -> tuple[list[float], li
     return values, [ksh(v, trim=True) for v in values]
 
 
+def pct_tick(value: float) -> str:
+    """A percentage axis tick: ``pct`` with trailing zeros trimmed (``15%``, ``2.5%``)."""
+    text = pct(value).removesuffix("%")
+    return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"
+
+
 # -- grid cells (dash-ag-grid evaluates these strings; ``d3`` is in scope) ------------------------
 # Each mirrors a Python formatter above (same sign rule, ASCII minus, "n/a" margins);
 # ``GRID_FORMATTERS`` pairs them, so a grid can size a column from the text its widest value shows.

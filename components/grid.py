@@ -25,7 +25,7 @@ FONT_PX = 13
 # 0.56 measured with DejaVu Sans, the widest of the fonts system-ui resolves to; 0.6 leaves room.
 GLYPH_EM = 0.6
 CELL_PADDING_PX = 28  # the two 11 px cell paddings plus a few pixels of slack
-HEADER_EXTRA_PX = 20  # a header word also needs the sort arrow beside it
+HEADER_EXTRA_PX = 12  # a header word also needs room for the sort arrow
 
 THEME_JS = (
     "themeQuartz.withParams({backgroundColor: 'var(--bs-body-bg)', foregroundColor: 'var(--bs-body-color)', "

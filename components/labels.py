@@ -19,3 +19,8 @@ def wrap_label(text: str, width: int = 12) -> str:
             current = f"{current} {word}".strip()
     lines.append(current)
     return "<br>".join(lines)
+
+
+def shorten(text: str, limit: int = 24) -> str:
+    """Long names cut with an ellipsis, so bars keep their room on a phone (hover has the full name)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -36,7 +36,7 @@ def share_pairs(frame: pl.DataFrame, subtitle: str) -> go.Figure:
                  hovertemplate=("%{y}<br>" + name + " %{x:.1f}%<br>Revenue %{customdata[0]} · GP %{customdata[1]}"
                                 " · margin %{customdata[2]}<extra>Click to filter</extra>"))
     values = [*rows["revenue_share_pct"].to_list(), *rows["gross_profit_share_pct"].to_list()]
-    fig.update_layout(barmode="group", bargap=0.22, bargroupgap=0.05, legend={"y": -0.08})
+    fig.update_layout(barmode="group", bargap=0.22, bargroupgap=0.05)
     fig.update_xaxes(ticksuffix="%", nticks=5)
     fig.update_yaxes(autorange="reversed", tickvals=lines,
                      ticktext=[f"{wrap_label(line, 16)}<br><span style='font-size:10px'>{margin(m)} margin</span>"

@@ -171,7 +171,7 @@ def person_mix_bars(frame: pl.DataFrame, name: str, subtitle: str) -> go.Figure:
              hovertemplate="%{y}<br>" + name + ": %{x:.1f}% of GP (%{customdata[0]}) · margin %{customdata[1]}"
                            "<extra></extra>")
     values = [*rows["team_gp_share_pct"].to_list(), *rows["gross_profit_share_pct"].to_list()]
-    fig.update_layout(barmode="group", bargap=0.25, legend={"y": -0.12})
+    fig.update_layout(barmode="group", bargap=0.25)
     fig.update_xaxes(ticksuffix="%", nticks=4)
     fig.update_yaxes(tickvals=lines, ticktext=[wrap_label(line, 14) for line in lines])
     fig = base_layout(fig, "Profit mix vs the team", subtitle, height=120 + 46 * max(1, len(lines)))

@@ -39,6 +39,11 @@ NEGATIVE_COLOR = "#dc2626"
 HEATMAP_SCALE = "Blues"
 DIVERGING_SCALE = "RdYlGn"
 REGISTRY_FILE = "colors.json"
+# Legends sit at the bottom of the figure, positioned in pixels from the container: Plotly then
+# grows the bottom margin to fit them, so a legend never lands on the axis tick labels (a legend at
+# a negative *paper* y moves with the plot height and covered the ticks of short charts).
+LEGEND_BELOW: dict = {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0,
+                      "xanchor": "left"}
 
 
 def preferred_slot(kind: str, value: str) -> int:
@@ -184,7 +189,7 @@ def base_layout(fig: go.Figure, title: str | None = None, subtitle: str | None =
         font={"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12},
         margin={"l": 8, "r": 8, "t": 56 if text else 16, "b": 8},
         hoverlabel={"font": {"size": 12}},
-        legend={"orientation": "h", "y": -0.15, "x": 0},
+        legend=LEGEND_BELOW,
         colorway=list(PALETTE),
         separators=".,",
     )

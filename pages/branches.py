@@ -17,6 +17,7 @@ from components.branch_charts import (
 from components.branch_table import comparison_grid
 from components.callbacks import section_callback
 from components.exports import register_table
+from components.format import margin
 from components.layout import card, graph, page_header, scroll_x, xfilter_id
 from components.state import NoData, section
 from components.theme import color_map
@@ -116,7 +117,9 @@ def comparison_section(filters: Filters) -> dbc.Row:
     ]))
     table = card(comparison_grid("branches-comparison-grid", frame), title="Branch comparison",
                  subtitle=f"{period}; growth {comparison_label(filters)}", csv_key="branches-comparison")
-    return dbc.Row([dbc.Col(chart, xl=4), dbc.Col(table, xl=8)], className="g-3")
+    # Side by side only from 1400 px: below that the table's eight columns (money to the shilling)
+    # would not fit beside the chart, and its last column would be cut off.
+    return dbc.Row([dbc.Col(chart, xxl=4), dbc.Col(table, xxl=8)], className="g-3")
 
 
 @section_callback("branches-trend", Input("branches-trend-metric", "value"))
@@ -147,7 +150,7 @@ def heatmap_section(filters: Filters, value: str | None = DEFAULT_HEATMAP_VALUE,
     overall = summary(filters)["margin_pct"][0]
     figure = branch_line_heatmap(frame, value, period_label(filters), overall_margin=overall)
     note = ("Colours are centred on the overall margin of this view "
-            f"({overall:.1f}%): red cells earn below it." if value == "margin_pct" and overall is not None else
+            f"({margin(overall)}): red cells earn below it." if value == "margin_pct" and overall is not None else
             "Darker cells earn more.")
     chart = graph(figure, f"mauzo-branch-product-line-{value}", xfilter_id(dimension, "branches-heatmap", axis))
     return card(html.Div([

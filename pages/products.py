@@ -67,8 +67,8 @@ def layout(**_query: object) -> html.Div:
             dbc.Col(html.Div([_controls(), section("pr-alignment", min_height=480)]), lg=6),
         ], className="g-3"),
         dbc.Row([
-            dbc.Col(section("pr-top-items", min_height=420), lg=6),
-            dbc.Col(section("pr-bottom-items", min_height=420), lg=6),
+            dbc.Col(section("pr-top-items", min_height=420), xs=12),
+            dbc.Col(section("pr-bottom-items", min_height=420), xs=12),
         ], className="g-3 mt-1"),
         section("pr-treemap", min_height=560, className="mt-3"),
     ])

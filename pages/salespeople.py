@@ -14,7 +14,7 @@ from dash.exceptions import PreventUpdate
 from components.callbacks import section_callback
 from components.charts import revenue_profit_trend
 from components.exports import register_table
-from components.format import count, ksh, pct
+from components.format import count, ksh, margin
 from components.layout import card, graph, page_header, scroll_x, xfilter_id
 from components.salespeople_charts import (
     LEADERBOARD_GRID,
@@ -174,7 +174,7 @@ def _headline(people: pl.DataFrame) -> html.Span:
         return html.Span()
     row = people.row(0, named=True)
     return html.Span(
-        f" · #{row['gp_rank']} by gross profit ({ksh(row['gross_profit'])}, margin {pct(row['margin_pct'])}), "
+        f" · #{row['gp_rank']} by gross profit ({ksh(row['gross_profit'])}, margin {margin(row['margin_pct'])}), "
         f"#{row['revenue_rank']} by revenue ({ksh(row['revenue'])}) · {count(row['transactions'])} transactions, "
         f"{count(row['customers'])} customers",
         className="text-muted",

@@ -84,10 +84,12 @@ def test_negative_bar_labels_sit_right_of_zero_not_on_the_names():
                           "margin_pct": [12.0, 3.0, -40.0]})
     fig = ranked_bars(frame, "name", "Top", "p")
     bars, carrier = fig.data
-    assert list(bars.text) == ["KSh 900.00K · 12.0%", "KSh 20.00K · 3.0%", ""]
+    assert list(bars.text) == ["KSh 900.00K", "KSh 20.00K", ""]
+    assert [t.split("<br>")[0] for t in fig.layout.yaxis.ticktext] == ["a", "b", "c"]
+    assert "-40.0% margin" in fig.layout.yaxis.ticktext[2]  # the margin sits under the name
     # The loss's label is drawn by a transparent bar of length 0 in the same slot, right of zero.
     assert carrier.offsetgroup == bars.offsetgroup and list(carrier.x) == [None, None, 0.0]
-    assert list(carrier.text) == ["", "", "-KSh 350.00K · -40.0%"] and carrier.textposition == "outside"
+    assert list(carrier.text) == ["", "", "-KSh 350.00K"] and carrier.textposition == "outside"
     assert carrier.hoverinfo == "skip" and carrier.showlegend is False
     # Every label runs into a right margin wide enough for the widest of them.
     assert fig.layout.margin.r >= max(text_px(t, 11) for t in [*bars.text, *carrier.text])
