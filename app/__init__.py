@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from dash import Dash
 
 PAGE_MODULES: tuple[str, ...] = (
-    "pages.overview", "pages.salespeople", "pages.products", "pages.branches", "pages.customers", "pages.diagnostics",
+    "pages.overview", "pages.salespeople", "pages.products", "pages.branches", "pages.customers", "pages.pipeline",
+    "pages.diagnostics",
 )
 
 

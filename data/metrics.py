@@ -49,6 +49,7 @@ class Metric:
     public: bool = True  # shown in REST rows, exports and docs (False: a building block only)
     per_period: bool = True  # meaningful per period (offered as a trend metric)
     fmt: str = ""  # d3-format for charts and tables; empty: chosen from the kind
+    nullable: bool = False  # an aggregate that is null (unknown) rather than 0 when no value is known
     dtype: type[pl.DataType] | None = field(default=None, compare=False)
 
     @property
@@ -162,9 +163,9 @@ PIPELINE_METRICS: dict[str, Metric] = {
                kpi=True),
         Metric("lost_value", "Lost value", MONEY, "Value of the deals lost, where known (KSh).", False,
                sql="COALESCE(SUM(CASE WHEN outcome = {params} THEN value_e4 ELSE 0 END), 0)", params=("lost",)),
+        # No COALESCE: when no open deal has a known value the figure is unknown (null), not KSh 0.
         Metric("open_value", "Open pipeline value", MONEY, "Value of the open deals, where known (KSh).",
-               sql="COALESCE(SUM(CASE WHEN outcome = {params} THEN value_e4 ELSE 0 END), 0)", params=("open",),
-               kpi=True),
+               sql="SUM(CASE WHEN outcome = {params} THEN value_e4 END)", params=("open",), kpi=True, nullable=True),
         Metric("cycle_days_total", "Cycle days (sum)", NUMBER, "Sum of engage-to-close days of closed deals.",
                sql="COALESCE(SUM(cycle_days), 0)", public=False, dtype=pl.Int64),
         Metric("cycle_deals", "Deals with a cycle", COUNT, "Closed deals with both an engage and a close date.",

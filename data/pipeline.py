@@ -146,7 +146,7 @@ def funnel(filters: Filters, by: str | None = None) -> pl.DataFrame:
     dims = (by,) if by else ()
     if by:
         PIPELINE.dimension(by)
-    frame = _run("funnel." + (by or "all"), filters, dimensions=dims)
+    frame = _run("funnel." + (by or "all"), filters, dimensions=dims).filter(pl.col("opportunities") > 0)
     if frame.is_empty():
         return frame
     entered_closing = pl.col("opportunities") - pl.col("lost_unengaged") - pl.col("open_unengaged")
@@ -175,13 +175,16 @@ def cycle(filters: Filters) -> dict[str, pl.DataFrame]:
     counts = cycle_counts(filters)
     edges = list(CYCLE_BINS)
     labels = [f"{lo}-{hi - 1}" for lo, hi in zip(edges, edges[1:], strict=False)] + [f"{edges[-1]}+"]
-    bucket = pl.col("cycle_days").cut(edges[1:], labels=labels, left_closed=True) if counts.height else None
-    histogram = (counts.with_columns(bucket.cast(pl.String).alias("bucket")).group_by("bucket", "outcome")
-                 .agg(pl.col("opportunities").sum()).sort("bucket") if bucket is not None else counts)
-    order = {label: i for i, label in enumerate(labels)}
-    if histogram.height:
-        histogram = histogram.with_columns(pl.col("bucket").replace_strict(order, return_dtype=pl.Int64)
-                                           .alias("bucket_order")).sort(["bucket_order", "outcome"])
+    # A deal's bucket: how many upper edges its cycle reaches (0 -> "0-14", ..., len -> "365+").
+    index = pl.sum_horizontal(*[(pl.col("cycle_days") >= edge).cast(pl.Int64) for edge in edges[1:]])
+    histogram = (
+        counts.with_columns(index.alias("bucket_order"))
+        .group_by("bucket_order", "outcome").agg(pl.col("opportunities").sum())
+        .with_columns(pl.col("bucket_order").replace_strict(dict(enumerate(labels)), return_dtype=pl.String)
+                      .alias("bucket"))
+        .sort(["bucket_order", "outcome"])
+        .select("bucket", "outcome", "opportunities", "bucket_order")
+    )
     return {
         "histogram": histogram,
         "by_salesperson": cycle_medians(cycle_counts(filters, ("salesperson",)), ("salesperson",)),
@@ -206,7 +209,8 @@ def open_pipeline(filters: Filters, limit: int = 200) -> dict[str, Any]:
     else:
         deals = deals.with_columns(pl.lit(None, pl.Int64).alias("age_days"), pl.lit(False).alias("overdue"))
     by_stage = (deals.group_by("stage").agg(
-        pl.len().cast(pl.Int64).alias("open_deals"), pl.col("open_value").sum(),
+        pl.len().cast(pl.Int64).alias("open_deals"),
+        pl.when(pl.col("open_value").is_not_null().any()).then(pl.col("open_value").sum()).alias("open_value"),
         pl.col("age_days").median().alias("median_age_days"), pl.col("overdue").sum().cast(pl.Int64).alias("overdue"),
     ).sort("open_deals", descending=True) if deals.height else pl.DataFrame())
     oldest = deals.sort(["age_days", "opportunity_id"], descending=[True, False], nulls_last=True).head(limit)

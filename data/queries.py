@@ -11,7 +11,7 @@ from typing import Any
 
 import polars as pl
 
-from data.datasets import SALES, Dataset
+from data.datasets import DATASETS, SALES, Dataset
 from data.dimensions import FILTER_DIMENSIONS
 from data.engines.base import TimeGrain
 from data.errors import InvalidFilter
@@ -246,12 +246,21 @@ def customer_profiles(filters: Filters, keep_raw: bool = False) -> pl.DataFrame:
 
 
 def filter_options() -> dict[str, Any]:
-    """Choices for every global filter (under the scope in force), plus the data's date range."""
+    """Choices for every global filter (under the scope in force): the values of every dataset that
+    has the dimension (a CRM may name regions the sales lines do not), plus the sales date range."""
     options: dict[str, Any] = {}
     runner = get_runner()
     for dim in FILTER_DIMENSIONS:
-        frame = runner.run_memo(QuerySpec(f"options.{dim.name}", dimensions=(dim.name,), aggregates=("lines",)))
-        options[dim.options_key] = sorted(v for v in frame[dim.name].to_list() if v is not None)
+        values: set[str] = set()
+        for dataset in DATASETS.values():
+            if dim.name not in dataset.dimensions:
+                continue
+            count = next(name for name, m in dataset.metrics.items() if m.sql == "COUNT(*)")
+            prefix = "options" if dataset is SALES else f"options.{dataset.name}"
+            frame = runner.run_memo(QuerySpec(f"{prefix}.{dim.name}", dimensions=(dim.name,), aggregates=(count,),
+                                              dataset=dataset))
+            values.update(v for v in frame[dim.name].to_list() if v is not None)
+        options[dim.options_key] = sorted(values)
     first, last = date_bounds()
     options["minDate"], options["maxDate"] = first, last
     return options

@@ -1,4 +1,4 @@
-"""Optional bearer tokens for the figure routes (``/api/kpis/*``, ``/api/filters/*``, ``/api/graphql``).
+"""Optional bearer tokens for everything under ``/api`` except health checks and the OpenAPI document.
 
 Why optional: on a laptop the API is open; on a shared server ``MAUZO_API_TOKENS`` (comma
 separated) or ``MAUZO_API_TOKENS_FILE`` (one per line, ``#`` comments) closes it. Health and the
@@ -15,7 +15,9 @@ from flask import Flask, current_app, request
 
 from app.config import Settings
 
-PROTECTED_PREFIXES: tuple[str, ...] = ("/api/kpis/", "/api/filters/", "/api/graphql")
+# Everything under /api needs the token when tokens are set, except these: failing closed, a new
+# route is protected the day it is added.
+OPEN_PREFIXES: tuple[str, ...] = ("/api/health", "/api/openapi.json")
 EXTENSION_KEY = "mauzo_api_tokens"
 
 
@@ -60,7 +62,7 @@ def require_token() -> None:
     """Blueprint ``before_request`` hook: raise ``Unauthorized`` for protected paths without a
     valid token when tokens are configured."""
     tokens: tuple[str, ...] = current_app.extensions.get(EXTENSION_KEY, ())
-    if not tokens or not request.path.startswith(PROTECTED_PREFIXES):
+    if not tokens or request.path.startswith(OPEN_PREFIXES):
         return
     given = _bearer(request.headers.get("Authorization"))
     if given is None or not token_matches(given, tokens):

@@ -13,14 +13,18 @@ import copy
 from functools import cache
 from typing import Any
 
+import polars as pl
+
 from app.api.args import DEFAULT_LIMIT, FILTER_ARGS, MAX_LIMIT, MAX_OFFSET, MAX_TEXT_LENGTH
 from app.api.envelope import camel
 from app.api.errors import HTTP_CODES, QUERY_FAILED
+from app.api.pipeline_routes import pipeline_filter_args
 from app.api.status import app_version
 from data.dimensions import FILTER_DIMENSIONS
 from data.filters import COMPARE_MODES, MAX_DATE, MAX_VALUE_LENGTH, MAX_VALUES_PER_FILTER, MIN_DATE
-from data.metrics import COUNT, KPI_METRICS, METRICS, public_metrics
+from data.metrics import COUNT, KPI_METRICS, METRICS, PIPELINE_AGGREGATES, PIPELINE_METRICS, derive, public_metrics
 from data.metrics import DATE as DATE_KIND
+from data.pipeline import WIN_RATE_BY as WIN_RATE_GROUPS
 
 Schema = dict[str, Any]
 
@@ -51,12 +55,12 @@ TEXT = {"type": "string"}
 INT = {"type": "integer"}
 NUMBER = {"type": "number"}
 
-def _metric(name: str) -> Schema:
+def _metric(name: str, registry: dict = METRICS) -> Schema:
     """A metric column: integers for counts, dates for dates, numbers otherwise; derived metrics
     (ratios) are null where their denominator is zero (see ``data.metrics.derive``)."""
-    metric = METRICS[name]
+    metric = registry[name]
     base = {COUNT: INT, DATE_KIND: DATE}.get(metric.kind, NUMBER)
-    schema = _nullable(base) if metric.compute is not None else dict(base)
+    schema = _nullable(base) if metric.compute is not None or metric.nullable else dict(base)
     schema["description"] = f"{metric.label}: {metric.description}"
     return schema
 
@@ -75,6 +79,62 @@ RANKS = {
     "gpRank": {"type": "integer", "minimum": 1, "description": "Rank by gross profit (1 = most)."},
     "revenueRank": {"type": "integer", "minimum": 1, "description": "Rank by revenue (1 = most)."},
 }
+
+
+def _pipeline_metrics(*names: str) -> dict[str, Schema]:
+    return {camel(n): _metric(n, PIPELINE_METRICS) for n in names}
+
+
+# The columns a pipeline aggregate row has: exactly what ``derive`` makes of its additive metrics.
+PIPELINE_ROW = tuple(derive(pl.DataFrame({n: [0] for n in PIPELINE_AGGREGATES}), PIPELINE_METRICS).columns)
+_MEDIANS = {f"medianCycle{k}Days": {"type": ["number", "null"],
+                                     "description": f"Median engage-to-close days, {k.lower()} deals."}
+            for k in ("Won", "Lost", "Closed")}
+_SMALL = {"type": "boolean", "description": "Fewer closed deals than the small-sample threshold: not ranked."}
+_INT, _NINT, _NNUM = {"type": "integer"}, {"type": ["integer", "null"]}, {"type": ["number", "null"]}
+
+
+def _optional(required: dict[str, Schema], optional: dict[str, Schema], description: str = "") -> Schema:
+    schema = _obj({**required, **optional}, description=description)
+    schema["required"] = list(required)
+    return schema
+
+
+def _pipeline_schemas() -> dict[str, Schema]:
+    groups = {camel(n): TEXT for n in WIN_RATE_GROUPS}
+    return {
+        "PipelineSummary": _obj({
+            **_pipeline_metrics(*PIPELINE_ROW), **_MEDIANS, "smallSample": _SMALL,
+            "asOf": {**_nullable(DATE), "description": "Latest CRM activity; open deals age to it."}}),
+        "WinRateRow": _optional({
+            **_pipeline_metrics(*PIPELINE_ROW), **_MEDIANS, "smallSample": _SMALL,
+            "rank": {**_NINT, "description": "By the interval's low end; null for small samples."}},
+            groups, "One salesperson, product line or branch (the `by` argument)."),
+        "FunnelStep": _optional({"stepOrder": _INT, "step": {"type": "string", "enum": ["qualification", "closing"]},
+                                 "stepLabel": TEXT, "entered": _INT, "lost": _INT, "waiting": _INT, "passed": _INT,
+                                 "lostPct": _NNUM, "decidedLostPct": _NNUM}, groups),
+        "PipelineCycle": _obj({
+            "overall": {"oneOf": [_obj(_MEDIANS), {"type": "null"}]},
+            "histogram": {"type": "array", "items": _obj({"bucket": TEXT, "outcome": TEXT, "opportunities": _INT})},
+            "bySalesperson": {"type": "array", "items": _obj({"salesperson": TEXT, **_MEDIANS})},
+            "byProductLine": {"type": "array", "items": _obj({"productLine": TEXT, **_MEDIANS})},
+        }),
+        "PipelineOpen": _obj({
+            "asOf": _nullable(DATE), "usualCycleDays": _NNUM, "total": _INT,
+            "byStage": {"type": "array", "items": _obj({"stage": TEXT, "openDeals": _INT, "openValue": _NNUM,
+                                                        "medianAgeDays": _NNUM, "overdue": _INT})},
+            "oldest": {"type": "array", "items": _obj({
+                "opportunityId": TEXT, "stage": TEXT, "salesperson": TEXT, "branch": TEXT, "product": TEXT,
+                "customer": TEXT, "openValue": _NNUM, "engagedOn": _nullable(DATE), "ageDays": _NINT,
+                "overdue": {"type": "boolean"}})},
+        }),
+        "PipelineAssignment": _obj({
+            "people": {"type": "array", "items": _obj({
+                "salesperson": TEXT, "won": _INT, "lost": _INT, "closed": _INT, "expectedWinRatePct": _NNUM,
+                "winRatePct": _NNUM, "smallSample": _SMALL, "skillPp": _NNUM})},
+            "standouts": {"type": "array", "items": TEXT, "description": "The stand-out pairs, in words."},
+        }),
+    }
 
 
 def _breakdown_row(*dimensions: str) -> Schema:
@@ -195,6 +255,13 @@ PARAMETERS: dict[str, Schema] = {
 }
 FILTER_PARAMS = list(FILTER_ARGS)
 LIST_PARAMS = [*FILTER_PARAMS, "limit", "offset", "format"]
+SCHEMAS.update(_pipeline_schemas())
+PARAMETERS["winRateBy"] = _param("by", {"type": "string", "enum": [camel(n) for n in WIN_RATE_GROUPS],
+                                        "default": "salesperson"}, "Group the win rates by this dimension.")
+PARAMETERS["funnelBy"] = _param("by", {"type": "string", "enum": ["all", *(camel(n) for n in WIN_RATE_GROUPS)],
+                                       "default": "all"}, "One funnel for the view (all), or one per value.")
+# Pipeline routes take the global filters opportunities have (not itemGroup: a 400 there).
+PIPELINE_FILTER_PARAMS = [p for p in FILTER_PARAMS if p in pipeline_filter_args()]
 
 REQUEST_ID_HEADER = {"X-Request-ID": {"required": True, "schema": {"type": "string"},
                                       "description": "The request id (the caller's if sane, else a UUID)."}}
@@ -271,6 +338,20 @@ def _paths() -> dict[str, Schema]:
                                                _list("BranchTrendRow"), [*LIST_PARAMS, "grain"]),
         "/api/kpis/customers": _figure_op("kpiCustomers", "Account customers by gross profit, with recency",
                                           _list("CustomerRow"), LIST_PARAMS),
+        "/api/pipeline/summary": _figure_op("pipelineSummary", "CRM pipeline headline figures",
+                                            _ref("PipelineSummary"), [*PIPELINE_FILTER_PARAMS, "format"], paged=False),
+        "/api/pipeline/win-rates": _figure_op("pipelineWinRates", "Win rates with 95% intervals",
+                                              _list("WinRateRow"), [*PIPELINE_FILTER_PARAMS, "winRateBy", "limit",
+                                                                    "offset", "format"]),
+        "/api/pipeline/funnel": _figure_op("pipelineFunnel", "Where the funnel leaks", _list("FunnelStep"),
+                                           [*PIPELINE_FILTER_PARAMS, "funnelBy", "format"]),
+        "/api/pipeline/cycle": _figure_op("pipelineCycle", "Sales cycle: histogram and medians",
+                                          _ref("PipelineCycle"), [*PIPELINE_FILTER_PARAMS, "format"], paged=False),
+        "/api/pipeline/open": _figure_op("pipelineOpen", "Open deals by stage and oldest first",
+                                         _ref("PipelineOpen"), [*PIPELINE_FILTER_PARAMS, "limit", "offset", "format"]),
+        "/api/pipeline/assignment": _figure_op("pipelineAssignment", "Closer skill against lead quality",
+                                               _ref("PipelineAssignment"), [*PIPELINE_FILTER_PARAMS, "format"],
+                                               paged=False),
         "/api/filters/options": _figure_op("filterOptions", "Values the filter arguments accept",
                                            _ref("FilterOptions"), ["format"], paged=False),
         "/api/health": health_op("health", "The app is up; the cache's state", _ref("Health")),

@@ -12,7 +12,15 @@ LIST_ROUTES: tuple[str, ...] = (
     "/api/kpis/branches/trend",
     "/api/kpis/customers",
 )
-FIGURE_ROUTES: tuple[str, ...] = ("/api/kpis/summary", *LIST_ROUTES, "/api/filters/options")
+PIPELINE_ROUTES: tuple[str, ...] = (
+    "/api/pipeline/summary",
+    "/api/pipeline/win-rates",
+    "/api/pipeline/funnel",
+    "/api/pipeline/cycle",
+    "/api/pipeline/open",
+    "/api/pipeline/assignment",
+)
+FIGURE_ROUTES: tuple[str, ...] = ("/api/kpis/summary", *LIST_ROUTES, "/api/filters/options", *PIPELINE_ROUTES)
 HEALTH_ROUTES: tuple[str, ...] = ("/api/health", "/api/health/db", "/api/health/druid")
 ENVELOPE_ROUTES: tuple[str, ...] = (*FIGURE_ROUTES, *HEALTH_ROUTES)
 ALL_ROUTES: tuple[str, ...] = (*ENVELOPE_ROUTES, "/api/openapi.json")

@@ -29,7 +29,7 @@ def test_figure_routes_document_tokens_and_every_error(http, live_url):
     doc = http.get(live_url + "/api/openapi.json", timeout=30).json()
     for path, ops in doc["paths"].items():
         responses = ops["get"]["responses"]
-        if path.startswith(("/api/kpis/", "/api/filters/")):
+        if path.startswith(("/api/kpis/", "/api/filters/", "/api/pipeline/")):
             assert {"200", "400", "401", "500", "503"} <= set(responses)
             assert {"bearerAuth": []} in ops["get"]["security"]
             assert "text/csv" in responses["200"]["content"]

@@ -136,3 +136,13 @@ def test_dates_apply_to_close_dates_of_closed_and_engage_dates_of_open_deals(crm
     closed = deals.filter(pl.col("close_date").is_between(start, end))
     open_ = deals.filter(pl.col("close_date").is_null() & pl.col("engage_date").is_between(start, end))
     assert got["closed"] == closed.height and got["open_deals"] == open_.height
+
+
+def test_cycle_histogram_counts_every_closed_deal_once(crm_engine, deals):
+    hist = pipeline.cycle(Filters())["histogram"]
+    closed = deals.filter(pl.col("outcome").is_in(["won", "lost"]) & pl.col("cycle_days").is_not_null())
+    assert hist["opportunities"].sum() == closed.height
+    within = closed.filter(pl.col("cycle_days").is_between(15, 29))
+    got = hist.filter(pl.col("bucket") == "15-29")
+    assert dict(zip(got["outcome"], got["opportunities"], strict=True)) == {
+        o: within.filter(pl.col("outcome") == o).height for o in ("won", "lost")}
