@@ -31,7 +31,13 @@ LIST_SPEC = ArgSpec(paging=True)
 
 
 def _args(spec: ArgSpec) -> tuple[ParsedArgs, Filters]:
-    parsed = parse_args(request.args.to_dict(flat=False), spec)
+    return check_args(request.args.to_dict(flat=False), spec)
+
+
+def check_args(args: dict[str, list[str]], spec: ArgSpec) -> tuple[ParsedArgs, Filters]:
+    """REST-shaped arguments checked for a pipeline route (GraphQL uses it too): the usual rules,
+    plus a 400 for a global filter the opportunities lack."""
+    parsed = parse_args(args, spec)
     assert parsed.filters is not None
     view = pipeline.applicable(parsed.filters)
     if view.not_applied:

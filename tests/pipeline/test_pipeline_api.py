@@ -97,3 +97,44 @@ def test_pipeline_routes_need_the_token_when_tokens_are_set(crm_app):
         ok = requests.get(url + "/api/pipeline/summary", headers={"Authorization": "Bearer pipe-token-123456"},
                           timeout=30)
         assert ok.status_code == 200
+
+
+GRAPHQL = """query($f: FilterInput) {
+  pipelineSummary(filters: $f) { opportunities won lost winRatePct winRateLowPct winRateHighPct medianCycleWonDays }
+  pipelineWinRates(by: SALESPERSON, filters: $f) { value won lost rank winRatePct smallSample }
+  pipelineFunnel(filters: $f, by: BRANCH) { value step entered lost waiting passed }
+  pipelineCycle(filters: $f) { overall { medianCycleLostDays } byProductLine { value medianCycleWonDays } }
+  pipelineOpen(filters: $f, limit: 3) { asOf usualCycleDays oldest { totalCount rows { opportunityId ageDays } } }
+  pipelineAssignment(filters: $f) { people { salesperson skillPp } standouts }
+}"""
+
+
+def test_graphql_pipeline_fields_equal_rest_in_one_request(crm_app):
+    url, _ = crm_app
+    variables = {"f": {"startDate": "2017-01-01", "endDate": "2017-09-30", "branch": ["East", "West"]}}
+    body = requests.post(url + "/api/graphql", json={"query": GRAPHQL, "variables": variables}, timeout=30).json()
+    assert "errors" not in body, body
+    data = body["data"]
+    rest = _get(url, "/api/pipeline/summary")["data"]
+    assert data["pipelineSummary"] == {k: rest[k] for k in data["pipelineSummary"]}
+    rates = _get(url, "/api/pipeline/win-rates", [*PARAMS, ("by", "salesperson")])["data"]
+    assert [(r["value"], r["won"], r["rank"]) for r in data["pipelineWinRates"]] == \
+        [(r["salesperson"], r["won"], r["rank"]) for r in rates]
+    funnel = _get(url, "/api/pipeline/funnel", [*PARAMS, ("by", "branch")])["data"]
+    assert [(s["value"], s["step"], s["lost"]) for s in data["pipelineFunnel"]] == \
+        [(s["branch"], s["step"], s["lost"]) for s in funnel]
+    cycle = _get(url, "/api/pipeline/cycle")["data"]
+    assert data["pipelineCycle"]["overall"]["medianCycleLostDays"] == cycle["overall"]["medianCycleLostDays"]
+    opened = _get(url, "/api/pipeline/open", [*PARAMS, ("limit", "3")])["data"]
+    assert [r["opportunityId"] for r in data["pipelineOpen"]["oldest"]["rows"]] == \
+        [r["opportunityId"] for r in opened["oldest"]]
+    assert data["pipelineOpen"]["oldest"]["totalCount"] == opened["total"]
+    people = _get(url, "/api/pipeline/assignment")["data"]
+    assert data["pipelineAssignment"]["standouts"] == people["standouts"]
+
+
+def test_graphql_refuses_item_group_on_pipeline_fields(crm_app):
+    body = requests.post(crm_app[0] + "/api/graphql", json={
+        "query": "{ pipelineSummary(filters: {itemGroup: [\"Cables\"]}) { won } }"}, timeout=30).json()
+    assert body["errors"][0]["extensions"]["code"] == "INVALID_ARGUMENT"
+    assert "itemGroup" in body["errors"][0]["extensions"]["details"]

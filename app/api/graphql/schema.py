@@ -25,6 +25,7 @@ from strawberry.extensions import (
     QueryDepthLimiter,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
 
 from app.api.args import DEFAULT_LIMIT, FILTER_ARGS, ArgSpec, ParsedArgs, parse_args
 from app.api.envelope import camel, frame_records, jsonable
@@ -196,4 +197,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     if not settings.graphql_introspection:
         extensions.append(DisableIntrospection)
     config = StrawberryConfig(scalar_map=SCALARS, disable_field_suggestions=not settings.graphql_introspection)
-    return MauzoSchema(query=Query, extensions=extensions, config=config)
+    from app.api.graphql.pipeline import PipelineQuery  # imports this module's helpers
+
+    query = merge_types("Query", (Query, PipelineQuery))
+    return MauzoSchema(query=query, extensions=extensions, config=config)
