@@ -15,14 +15,17 @@ from data.store import SnapshotStore
 def _demo(args: argparse.Namespace) -> int:
     import datetime as dt
 
+    from data.schema import OPPORTUNITIES_TABLE
     from ingest.demo import generate
+    from ingest.demo_pipeline import commit_demo_deals, demo_deals, store_has_data
     from ingest.storage import commit_lines
     from ingest.validate_canonical import validate_canonical
 
     store = SnapshotStore(args.data_dir)
-    if args.if_empty and not store.is_empty():
+    if args.if_empty and store_has_data(store):
         manifest = store.manifest()
-        print(f"store already holds {manifest.rows:,} rows (data version {manifest.version}); no demo generated")
+        print(f"store already holds {manifest.rows:,} rows and {manifest.rows_of(OPPORTUNITIES_TABLE):,} deals "
+              f"(data version {manifest.version}); no demo generated")
         return 0
     end = dt.date.fromisoformat(args.end_date) if args.end_date else None
     started = time.perf_counter()
@@ -33,17 +36,26 @@ def _demo(args: argparse.Namespace) -> int:
         print(f"demo data failed validation (a bug):\n{failures.head(20)}", file=sys.stderr)
         return 3
     label = f"demo(rows={args.rows}, seed={args.seed}, end={frame['sale_date'].max()})"
+    deals, deal_failures = demo_deals(frame, args.seed, label)
+    if deal_failures is not None:
+        print(f"demo pipeline failed validation (a bug):\n{deal_failures.head(20)}", file=sys.stderr)
+        return 3
     sha = hashlib.sha256(label.encode()).hexdigest()
     entry = commit_lines(frame, data_dir=store.data_dir, file_name=label, sha256=sha, mode=args.mode)
+    entry = commit_demo_deals(deals, data_dir=store.data_dir, label=label, mode=args.mode) or entry
     seconds = time.perf_counter() - started
     print(
-        f"demo: {frame.height:,} rows in {seconds:.1f} s ({frame.height / seconds:,.0f} rows/s; "
-        f"generate {generated:.1f} s) -> {store.data_dir} data version {entry['data_version']}"
+        f"demo: {frame.height:,} rows and {deals.height:,} deals in {seconds:.1f} s ({frame.height / seconds:,.0f} "
+        f"rows/s; generate {generated:.1f} s) -> {store.data_dir} data version {entry['data_version']}"
     )
     return 0
 
 
 def _ingest(args: argparse.Namespace) -> int:
+    if args.dataset == "pipeline":
+        from ingest.opportunities_ingest import run_pipeline_cli
+
+        return run_pipeline_cli(args)
     from ingest.pipeline import run_ingest_cli
 
     return run_ingest_cli(args)
@@ -101,6 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     ingest = sub.add_parser("ingest", help="validate and load a CSV, Excel (.xlsx) or Parquet file")
     ingest.add_argument("path", type=Path)
+    ingest.add_argument("--dataset", choices=("sales", "pipeline"), default="sales",
+                        help="sales lines (default) or CRM opportunities (won, lost and open deals)")
     ingest.add_argument("--mapping", type=Path, help="TOML file mapping source columns and formats")
     ingest.add_argument("--mode", choices=("append", "replace"), default="append")
     ingest.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
