@@ -30,9 +30,12 @@ def create_app(settings: Settings | None = None) -> Dash:
     ``server.extensions`` and found through ``current_app`` by ``data.service.get_runner``."""
     from dash import Dash
 
+    from app.access import init_access
     from app.api import register_api
     from app.cache import init_cache
+    from app.embed import init_embed
     from app.observability import init_observability
+    from app.security import init_security_headers
     from app.shell import build_layout, register_not_found
     from data import service
 
@@ -52,6 +55,8 @@ def create_app(settings: Settings | None = None) -> Dash:
     server.config["MAUZO_SETTINGS"] = settings
 
     init_observability(server)
+    init_access(server)
+    init_security_headers(server)
     cache = init_cache(server, settings)
     server.extensions[service.RUNNER_EXTENSION] = service.make_runner(settings, cache)
     register_api(server)
@@ -60,6 +65,7 @@ def create_app(settings: Settings | None = None) -> Dash:
         importlib.import_module(module)
     app.layout = build_layout
     register_not_found(server)
+    init_embed(app)
     _register_dash_resources_on_first_request(app)
     return app
 

@@ -53,6 +53,13 @@ class Settings:
     # Results larger than this (encoded) are returned but not cached.
     cache_max_bytes: int = field(default_factory=lambda: int(_env("MAUZO_CACHE_MAX_BYTES", str(64 * 1024 * 1024))))
     secret_key: str = field(default_factory=lambda: _env("MAUZO_SECRET_KEY", "mauzo-dev-secret"))
+    # The key before the last rotation: signed embed links made with it still verify while it is set.
+    secret_key_previous: str = field(default_factory=lambda: _env("MAUZO_SECRET_KEY_PREVIOUS"))
+    # Embedding (docs/embedding.md): anonymous viewers get only signed /embed links; who may frame us.
+    require_signed_embeds: bool = field(default_factory=lambda: _flag("MAUZO_REQUIRE_SIGNED_EMBEDS", False))
+    frame_ancestors: str = field(default_factory=lambda: _env("MAUZO_FRAME_ANCESTORS").strip() or "'self'")
+    referrer_policy: str = field(
+        default_factory=lambda: _env("MAUZO_REFERRER_POLICY").strip() or "strict-origin-when-cross-origin")
     # Bearer tokens for /api (comma separated) and/or a file of them (one per line, # comments).
     api_tokens: str = field(default_factory=lambda: _env("MAUZO_API_TOKENS"))
     api_tokens_file: str = field(default_factory=lambda: _env("MAUZO_API_TOKENS_FILE").strip())

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 import dash
 import dash_bootstrap_components as dbc
@@ -20,6 +20,7 @@ from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, 
 from dash.exceptions import PreventUpdate
 from flask import Flask, Response, request
 
+from app.embed import EMBED_PREFIX, KEPT_ARGS, embed_body
 from components.exports import download_payload
 from components.filter_bar import DIM_CONTROL, dim_options, filter_bar, filter_notice, filter_summary
 from components.state import error_state
@@ -64,6 +65,7 @@ def _nav() -> dbc.Navbar:
         color="primary",
         dark=True,
         className="mb-2",
+        id="nav-area",
     )
 
 
@@ -130,15 +132,33 @@ def _page_for(pathname: str | None) -> dict | None:
 FILTERLESS_PATHS = frozenset({"/diagnostics"})
 
 
-@callback(Output("filter-area", "style"), Input("url", "pathname"))
-def show_filters(pathname: str | None) -> dict:
-    """Pages that do not depend on the sales filters (diagnostics) hide the filter bar."""
-    return {"display": "none"} if (pathname or "/").rstrip("/") in FILTERLESS_PATHS else {}
+@callback(Output("filter-area", "style"), Output("nav-area", "style"), Input("url", "pathname"),
+          Input("url", "search"))
+def show_filters(pathname: str | None, search: str | None) -> tuple[dict, dict]:
+    """Pages that do not depend on the sales filters (diagnostics) hide the filter bar; embedded
+    views (``/embed/...``, ``?embed=1``) hide the navigation and the filter bar."""
+    hidden = {"display": "none"}
+    if is_embedded(pathname, search):
+        return hidden, hidden
+    return (hidden if (pathname or "/").rstrip("/") in FILTERLESS_PATHS else {}), {}
+
+
+def is_embedded(pathname: str | None, search: str | None) -> bool:
+    return (pathname or "").startswith(EMBED_PREFIX) or "1" in parse_qs((search or "").lstrip("?")).get("embed", [])
+
+
+def _kept_args(search: str | None) -> str:
+    """Arguments of an embedded view that are not filters (``embed=1``, a signed link's token):
+    kept when the filter sync rewrites the query string."""
+    args = parse_qs((search or "").lstrip("?"))
+    return urlencode([(name, args[name][-1]) for name in KEPT_ARGS if name in args])
 
 
 @callback(Output("page-content", "children"), Input("url", "pathname"))
 def route(pathname: str | None) -> Any:
     """Render a page when the path changes (filter changes only touch the query string)."""
+    if (pathname or "").startswith(EMBED_PREFIX):
+        return embed_body(pathname[len(EMBED_PREFIX):].strip("/"))
     page = _page_for(pathname)
     if page is None:
         return html.Div(
@@ -241,6 +261,8 @@ def sync_filters(search, preset, start, end, compare, dim_values, _reset, _click
     else:
         notice = None
     new_search = filters.to_query_string()
+    if kept := _kept_args(search):
+        new_search = (new_search + "&" if new_search else "?") + kept
     names = [item["dim"] for item in dim_ids]
     return (
         new_search if new_search != (search or "") else no_update,

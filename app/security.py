@@ -1,0 +1,32 @@
+"""Response headers every route carries: who may frame the app, no MIME sniffing, referrer policy.
+
+Why ``frame-ancestors`` and no ``X-Frame-Options``: the CSP directive can name the intranet origins
+that embed Mauzo (``MAUZO_FRAME_ANCESTORS``), which ``X-Frame-Options`` cannot; sending both with
+different meanings would leave the outcome to each browser, so any ``X-Frame-Options`` is removed.
+Only ``frame-ancestors`` is set in the policy: a full script policy would need Dash's inline config.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+
+from app.config import Settings
+
+
+def security_headers(settings: Settings) -> dict[str, str]:
+    return {
+        "Content-Security-Policy": f"frame-ancestors {settings.frame_ancestors}",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": settings.referrer_policy,
+    }
+
+
+def init_security_headers(server: Flask) -> None:
+    headers = security_headers(server.config["MAUZO_SETTINGS"])
+
+    @server.after_request
+    def _headers(response: Response) -> Response:
+        response.headers.pop("X-Frame-Options", None)
+        for name, value in headers.items():
+            response.headers.setdefault(name, value)
+        return response
