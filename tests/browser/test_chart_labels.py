@@ -112,7 +112,7 @@ def test_a_two_branch_legend_stays_off_the_axis_labels(sized, live_url, width):
           "branches-trend")
     screenshot(sized, f"labels-legend-two-branches-{width}")
     for section in ("branches-comparison", "branches-trend"):
-        legend = _in_graph(sized, section, 0, ".legendtext")
+        legend = _in_graph(sized, section, 0, ".legend .traces")  # each entry: its symbol and its name
         ticks = _in_graph(sized, section, 0, ".xtick text")
         assert len(legend) >= 2 and ticks
         assert overlapping_pairs(legend, ticks) == [], section
