@@ -151,12 +151,12 @@ def profit_treemap(nodes: pl.DataFrame, team_margin: float | None, subtitle: str
               for level in ("product_line", "item_group")]
     words = {"product_line": "line", "item_group": "group"}
     lost = ", ".join(f"{n} loss-making {words[level]}{'s' if n > 1 else ''}" for level, n in losing if n)
-    note = f" · not drawn: {lost}" if lost else ""
+    note = f"<br>not drawn: {lost} (see the bottom items)" if lost else ""  # own line: Plotly does not wrap
     fig = base_layout(fig, "Where the gross profit comes from",
                       f"{subtitle} · line → group · click a tile for its items<br>"
                       f"area = net gross profit, colour = margin vs {margin(team_margin)} overall{note}",
                       height=560)
-    fig.update_layout(margin={"t": 84, "b": 60})
+    fig.update_layout(margin={"t": 100 if lost else 84, "b": 60})
     return fig
 
 
