@@ -12,19 +12,26 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
 from ingest.encoding import DecodeFailure, decode
-from ingest.report import MAX_EXAMPLES, Problem
+from ingest.report import MAX_EXAMPLES, Problem, visible
+from ingest.sniff import HEAD_BYTES, describe_binary
 from ingest.source import ReadError, SourceTable
 
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 SNIFF_BYTES = 256 * 1024
+# A header row is a few hundred bytes; a first line longer than this is not a header (a file with
+# no line breaks, or not a table at all). It is refused before Python's csv module sees it.
+MAX_HEADER_BYTES = 64 * 1024
+# Python's csv module refuses fields over 128 KiB by default ("field larger than field limit").
+# Cells are bounded by the checks after parsing instead, where they are reported with their line.
+CSV_FIELD_LIMIT = 1 << 30
 QUOTE = 34
 LF = 10
 
@@ -49,12 +56,17 @@ def _count_outside_quotes(text: str, char: str) -> int:
     return count
 
 
+def _reader(source: Iterable[str], delimiter: str) -> Iterator[list[str]]:
+    csv.field_size_limit(CSV_FIELD_LIMIT)
+    return csv.reader(source, delimiter=delimiter, strict=False)
+
+
 def _split_header(line: str, delimiter: str) -> list[str]:
-    return next(csv.reader([line], delimiter=delimiter, strict=False), [])
+    return next(_reader([line], delimiter), [])
 
 
 def _sample_records(text: str, delimiter: str) -> list[list[str]]:
-    rows = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False) if r]
+    rows = [r for r in _reader(io.StringIO(text, newline=""), delimiter) if r]
     return rows[:-1] if len(rows) > 2 else rows  # the last record may be cut off by the sample
 
 
@@ -130,8 +142,7 @@ def _fast_parse(body: bytes, delimiter: str, header: list[str], first_line: int)
 def _slow_parse(body: bytes, delimiter: str, header: list[str], first_line: int) -> tuple[pl.DataFrame, np.ndarray,
                                                                                        np.ndarray, list[str]]:
     """Python's csv module: one parser for values and line numbers (used when the fast path disagrees)."""
-    csv.field_size_limit(1 << 30)
-    reader = csv.reader(io.StringIO(body.decode("utf-8"), newline=""), delimiter=delimiter, strict=False)
+    reader = _reader(io.StringIO(body.decode("utf-8"), newline=""), delimiter)
     next(reader, None)
     width = len(header)
     columns: list[list[str | None]] = [[] for _ in header]
@@ -154,7 +165,12 @@ def _ragged_problem(bad: np.ndarray, lines: np.ndarray, fields: np.ndarray, raw:
                     width: int) -> Problem | None:
     if not bad.size:
         return None
-    examples = [(int(lines[i]), f"{fields[i]} fields: {raw(int(i))[:80]}") for i in bad[:MAX_EXAMPLES]]
+    examples = []
+    for i in bad[:MAX_EXAMPLES]:
+        text = raw(int(i))
+        spans = text.count("\n") + 1
+        hint = f" (one record over {spans:,} lines: a quote opened here is never closed?)" if spans > 2 else ""
+        examples.append((int(lines[i]), f"{fields[i]} fields{hint}: {visible(text[:80])}"))
     return Problem(None, "field_count", f"rows with a different number of fields than the header ({width})",
                    int(bad.size), examples)
 
@@ -162,8 +178,14 @@ def _ragged_problem(bad: np.ndarray, lines: np.ndarray, fields: np.ndarray, raw:
 def read_csv_bytes(data: bytes, *, encoding: str | None = None, delimiter: str | None = None,
                    score: Callable[[list[str]], int] | None = None) -> SourceTable:
     """Parse CSV bytes. ``delimiter`` None means sniff; ``score`` ranks candidate headers."""
+    if not data:
+        raise ReadError(Problem(None, "empty_file", "the file is empty (0 bytes)", 0))
     if not data.strip():
-        raise ReadError(Problem(None, "empty_file", "the file is empty", 0))
+        raise ReadError(Problem(None, "empty_file", "the file holds only blank lines", 0))
+    found = describe_binary(data[:HEAD_BYTES], data, text_checks=encoding is None)
+    if found is not None:
+        what, action = found
+        raise ReadError(Problem(None, "file_content", f"this looks like {what}; {action}", 0))
     try:
         text = decode(data, encoding)
     except DecodeFailure as exc:
@@ -174,6 +196,17 @@ def read_csv_bytes(data: bytes, *, encoding: str | None = None, delimiter: str |
         raise ReadError(Problem(None, "empty_file", "the file holds only blank lines", 0))
     first_line = 1 + (len(body) - len(stripped))
     body = stripped
+    header_end = body.find(b"\n", 0, MAX_HEADER_BYTES + 1)
+    if header_end == -1 and len(body) > MAX_HEADER_BYTES:
+        no_break = b"\n" not in body
+        length = len(body) if no_break else body.find(b"\n")
+        start = body[:60].decode("utf-8", errors="replace")
+        raise ReadError(Problem(
+            None, "header_too_long",
+            f"line {first_line} (the header) is {length:,} bytes long"
+            + (", and the file has no line break at all" if no_break else "")
+            + f"; a header row is a few hundred bytes, so this is not a CSV table. It starts: \"{visible(start)}...\"",
+            0))
     sample = body[:SNIFF_BYTES].decode("utf-8", errors="ignore")
     header_text = sample.split("\n", 1)[0]
     forced = delimiter is not None
@@ -197,7 +230,10 @@ def read_csv_bytes(data: bytes, *, encoding: str | None = None, delimiter: str |
         lines, fields = scan.first_line, scan.fields
         raw = lambda i: body[scan.starts[i]:scan.ends[i]].decode("utf-8", errors="replace")  # noqa: E731
     except (pl.exceptions.PolarsError, ValueError):
-        frame, lines, fields, raw_rows = _slow_parse(body, delim, header, first_line)
+        try:
+            frame, lines, fields, raw_rows = _slow_parse(body, delim, header, first_line)
+        except csv.Error as exc:
+            raise ReadError(Problem(None, "unreadable", f"cannot parse the file as CSV: {exc}", 0)) from None
         raw = raw_rows.__getitem__
         notes.append("parsed with the careful CSV reader (stray quotes or ragged rows)")
     table = SourceTable(frame, pl.Series("line", lines, dtype=pl.Int64), "csv", "line", text.encoding, delim,

@@ -33,9 +33,12 @@ def _normalise_line_ends(data: bytes) -> bytes:
 
 def _decode_named(data: bytes, name: str) -> tuple[bytes, str]:
     try:
-        canonical = codecs.lookup(name).name
+        info = codecs.lookup(name)
     except LookupError:
         raise DecodeFailure(f"unknown encoding {name!r}") from None
+    if not getattr(info, "_is_text_encoding", True):  # base64, zlib, rot13...: codecs, not text encodings
+        raise DecodeFailure(f"{name!r} is not a text encoding")
+    canonical = info.name
     try:
         if canonical in ("utf-8", "utf-8-sig"):
             data.decode(canonical)  # validate only; the bytes are already UTF-8

@@ -1,5 +1,6 @@
 """The optional TOML mapping file: which source column is which canonical column, and how to read
-the values (date format, decimal and thousands separators, encoding, delimiter, sheet).
+the values (date format, decimal and thousands separators, encoding, delimiter, sheet, and which
+column carries the sign of a line whose signs disagree).
 
 Why TOML: it is readable by the finance people who own the exports, it has comments, and Python
 reads it without a dependency. A wrong key is an error, never silently ignored: a typo like
@@ -15,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from ingest.headers import TARGETS
+from ingest.signs import SIGN_POLICIES
 
-TOP_KEYS = {"encoding", "delimiter", "date_format", "decimal", "thousands", "sheet", "columns", "constants", "filter"}
+TOP_KEYS = {"encoding", "delimiter", "date_format", "decimal", "thousands", "sheet", "signs", "columns", "constants",
+            "filter"}
 DELIMITERS = {",", ";", "\t", "|"}
 DECIMALS = {".", ","}
 THOUSANDS = {",", ".", " ", "'", ""}
@@ -39,6 +42,7 @@ class Mapping:
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | None = None
+    signs: str = "reject"  # or "quantity" / "revenue": that column's sign wins (see ingest.signs)
 
     @property
     def thousands_separator(self) -> str:
@@ -99,6 +103,9 @@ def mapping_from_dict(raw: dict[str, Any]) -> Mapping:
     if delimiter is not None and delimiter not in DELIMITERS:
         raise MappingError(f"delimiter must be one of {sorted(DELIMITERS)}, not {delimiter!r}")
     date_format = raw.get("date_format")
+    signs = raw.get("signs", "reject")
+    if signs not in SIGN_POLICIES:
+        raise MappingError(f"signs must be one of {list(SIGN_POLICIES)}, not {signs!r}")
     return Mapping(
         columns=columns,
         constants=constants,
@@ -109,6 +116,7 @@ def mapping_from_dict(raw: dict[str, Any]) -> Mapping:
         encoding=raw.get("encoding"),
         delimiter=delimiter,
         sheet=raw.get("sheet"),
+        signs=signs,
     )
 
 

@@ -29,6 +29,13 @@ AUTO_DATE_FORMATS = (
 EXCEL_NATIVE_DATE = "%Y-%m-%d %H:%M:%S"  # how a real date cell reads as text
 _CURRENCY = r"(?i)(kshs|ksh|kes)\.?"
 _SPACES = r"[\s\u00a0\u202f]"
+# Control characters nobody types into a name: C0 except tab/LF/CR, DEL, and C1 (U+0080-U+009F,
+# which in text means a wrong encoding or mojibake). A text cell holding one is rejected.
+CONTROL_CHARS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+# Tabs and line breaks inside a (quoted) text cell, with the spaces around them: one space.
+_BREAKS = r"[ ]*[\t\n\r\u2028\u2029][\t\n\r\u2028\u2029 ]*"
+# Either of the above: one cheap pass over every text column finds the few that need a closer look.
+_SPECIAL = r"[\x00-\x1f\x7f-\x9f\u2028\u2029]"
 
 
 @dataclass
@@ -38,6 +45,7 @@ class Parsed:
     bad: pl.Series  # rows with at least one parse problem
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    cost_from_gross_profit: bool = False
 
 
 def missing_columns(available: set[str]) -> list[Problem]:
@@ -134,6 +142,15 @@ def _blank(values: pl.Series) -> pl.Series:
     return values.cast(pl.String).str.strip_chars().fill_null("") == ""
 
 
+def clean_text(values: pl.Series) -> tuple[pl.Series, int]:
+    """Strip a text column and turn each tab or line break (with the spaces around it) into one
+    space, so ``"Crown\\nSilk 4L"`` groups with ``"Crown Silk 4L"``; returns how many cells changed."""
+    text = values.cast(pl.String)
+    broken = text.str.strip_chars().str.contains(_BREAKS).fill_null(False)
+    cleaned = text.str.replace_all(_BREAKS, " ").str.strip_chars()
+    return cleaned, int(broken.sum())
+
+
 def parse_frame(raw: pl.DataFrame, lines: pl.Series, mapping: Mapping, kind: str, unit: str) -> Parsed:
     """Parse every canonical column present in ``raw`` (canonical names, source values)."""
     problems: list[Problem] = []
@@ -172,33 +189,52 @@ def parse_frame(raw: pl.DataFrame, lines: pl.Series, mapping: Mapping, kind: str
              failing)
         columns[column] = values
 
-    if "cost" not in columns:
+    derived = "cost" not in columns
+    if derived:
         columns["cost"] = (columns["revenue"] - columns[GROSS_PROFIT]).alias("cost")
         notes.append("cost derived as revenue - gross profit")
     elif GROSS_PROFIT in columns:
         notes.append("gross profit column ignored: the file has cost")
 
+    broken_cells = 0
+    present = [c for c in (*REQUIRED_TEXT, *OPTIONAL_TEXT, "invoice_id") if c in raw.columns]
+    special = raw.select([pl.col(c).cast(pl.String).str.contains(_SPECIAL).any().alias(c) for c in present])
+
+    def text(column: str) -> pl.Series:
+        nonlocal broken_cells
+        if not special[column][0]:  # the usual case: nothing but printable text
+            return raw[column].cast(pl.String).str.strip_chars()
+        has_control = text_raw[column].str.contains(CONTROL_CHARS).fill_null(False)
+        fail(column, "control_character",
+             "contains a control character (corrupt data, binary data or a wrong encoding?)", has_control)
+        values, broken = clean_text(raw[column])
+        broken_cells += broken
+        return values
+
     for column in REQUIRED_TEXT:
         require_values(column)
-        columns[column] = raw[column].cast(pl.String).str.strip_chars()
+        columns[column] = text(column)
     absent = [c for c in OPTIONAL_TEXT if c not in raw.columns]
     if absent:
         notes.append(f"no column for {', '.join(absent)}: every line is {UNASSIGNED}")
     for column in OPTIONAL_TEXT:
         if column in raw.columns:
-            values = raw[column].cast(pl.String).str.strip_chars()
+            values = text(column)
             columns[column] = pl.select(pl.when(pl.lit(_blank(values))).then(pl.lit(UNASSIGNED))
                                         .otherwise(pl.lit(values))).to_series()
         else:
             columns[column] = pl.Series(column, [UNASSIGNED] * raw.height, dtype=pl.String)
     if "invoice_id" in raw.columns:
-        ids = raw["invoice_id"].cast(pl.String).str.strip_chars()
+        ids = text("invoice_id")
         columns["invoice_id"] = pl.select(pl.when(pl.lit(_blank(ids))).then(None).otherwise(pl.lit(ids))).to_series()
     else:
         columns["invoice_id"] = pl.Series("invoice_id", [None] * raw.height, dtype=pl.String)
+    if broken_cells:
+        notes.append(f"{broken_cells:,} text cell{'s' if broken_cells != 1 else ''} held a tab or line break; "
+                     "each became one space")
 
     frame = pl.DataFrame({name: columns[name].alias(name).cast(CANONICAL_SCHEMA[name]) for name in CANONICAL_COLUMNS})
     if "cost" not in text_raw and GROSS_PROFIT in text_raw:
         text_raw["cost"] = text_raw[GROSS_PROFIT].alias("cost")
     raw_frame = pl.DataFrame([text_raw[c].alias(c) for c in text_raw])
-    return Parsed(frame, raw_frame, bad, problems, notes)
+    return Parsed(frame, raw_frame, bad, problems, notes, cost_from_gross_profit=derived)

@@ -1,8 +1,13 @@
 """``mauzo ingest``: read a file, validate all of it, and only then commit it as a new snapshot.
 
-Order matters: the cheap refusals come first (unreadable file, duplicate sha256, missing
-columns), then every row is parsed and checked, and nothing touches the store until the whole
-file is known to be valid. The commit itself is the store's atomic snapshot swap.
+Order matters: the cheap refusals come first (not a file, not what its name says, unreadable,
+duplicate sha256, missing columns), then every row is parsed and checked (values, control
+characters, contradictory signs, the schema), then lines already in the store are looked for, and
+nothing touches the store until the whole file is known to be valid. The commit itself is the
+store's atomic snapshot swap, with the duplicate checks repeated under its lock.
+
+Whatever a file holds, the outcome is a report and exit code 2, never a traceback: an unexpected
+error while reading or checking a file is reported as ``unreadable``.
 """
 
 from __future__ import annotations
@@ -11,24 +16,30 @@ import argparse
 import hashlib
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 
 from data.store import SnapshotStore
+from ingest.dedupe import DEDUPE_MODES, DuplicateLines, LineCheck, NothingNew, repeated_within
 from ingest.headers import plan_columns, score
 from ingest.mapping import Mapping, MappingError, load_mapping
 from ingest.parse import missing_columns, parse_frame
 from ingest.progress import Progress, wants_progress
 from ingest.readers import file_kind, read_source
-from ingest.report import Problem, Report
+from ingest.report import Problem, Report, truncate, visible
 from ingest.schema import CANONICAL_COLUMNS
 from ingest.shape import apply_row_filters, canonical_raw
+from ingest.signs import check_signs
 from ingest.source import ReadError
 from ingest.storage import DuplicateFile, commit_lines
 from ingest.validate import check_rows
 
+T = TypeVar("T")
 EXIT_OK = 0
 EXIT_REJECTED = 2
 
@@ -59,12 +70,19 @@ class IngestResult:
         """The one line printed at the end of every run."""
         rate = f"{self.rows / self.seconds:,.0f}" if self.seconds > 0 else "-"
         name = self.report.file
+        skipped = self.report.facts.get("duplicate_rows", 0) if self.report.facts.get("dedupe") == "skip" else 0
+        if self.ok and skipped and self.rows == 0:
+            return (f"{'dry run: ' if self.status == 'dry_run' else ''}nothing new in {name}: all {skipped:,} lines "
+                    f"are already in the current data (--dedupe skip); nothing written; data version still "
+                    f"{self.data_version or '(empty store)'}")
+        also = f" ({skipped:,} already in the store skipped)" if skipped else ""
         if self.status == "ok":
-            return (f"ingested {self.rows:,} rows from {name} in {self.seconds:.2f} s ({rate} rows/s); "
+            rows = f"{self.rows:,} row{'' if self.rows == 1 else 's'}"
+            return (f"ingested {rows} from {name}{also} in {self.seconds:.2f} s ({rate} rows/s); "
                     f"data version {self.data_version}")
         if self.status == "dry_run":
-            return (f"dry run: {self.rows:,} valid rows in {name} checked in {self.seconds:.2f} s ({rate} rows/s); "
-                    "nothing written")
+            return (f"dry run: {self.rows:,} valid rows in {name}{also} checked in {self.seconds:.2f} s "
+                    f"({rate} rows/s); nothing written")
         count = len(self.report.problems)
         return (f"rejected {name}: {count} problem{'s' if count != 1 else ''}, 0 rows written in "
                 f"{self.seconds:.2f} s; data version still {self.data_version or '(empty store)'}")
@@ -107,13 +125,19 @@ def ingest_file(
     encoding: str | None = None,
     delimiter: str | None = None,
     force: bool = False,
+    dedupe: str = "refuse",
     progress: bool = False,
 ) -> IngestResult:
     """Validate ``path`` completely, then (unless ``dry_run``) commit it atomically.
 
+    ``dedupe`` (append only) says what to do with lines already in the store: ``refuse`` the file
+    (unless ``force``) or ``skip`` them and load the rest (see ``ingest.dedupe``).
+
     Never raises for a bad file: the result's report lists the problems and ``exit_code`` is 2."""
     if mode not in ("append", "replace"):
         raise ValueError(f"mode must be append or replace, not {mode!r}")
+    if dedupe not in DEDUPE_MODES:
+        raise ValueError(f"dedupe must be one of {DEDUPE_MODES}, not {dedupe!r}")
     started = time.perf_counter()
     path = Path(path)
     store = SnapshotStore(data_dir)
@@ -123,17 +147,16 @@ def ingest_file(
                         previous_data_version=before.version if before else None)
     sha: str | None = None
     rows = 0
+    writing = False
     bar = Progress(progress, path.name)
     try:
         rules = _resolve_mapping(mapping)
-        if not path.is_file():
-            raise _Rejected([Problem(None, "file_missing", f"no such file: {path}", 0)])
-        kind = file_kind_or_reject(path)
+        kind = _check_path(path)
         bar.stage("reading")
-        data = path.read_bytes() if kind == "csv" else None
-        sha = file_sha256(path, data)
+        data = _read_bytes(path) if kind == "csv" else None
+        sha = _unless_unreadable(partial(file_sha256, path, data))
         report.facts.update(sha256=sha, format=kind, bytes=path.stat().st_size)
-        duplicate = store.sha_in_current_data(sha) if mode == "append" and not force else None
+        duplicate = store.sha_in_current_data(sha) if mode == "append" and not force and dedupe == "refuse" else None
         if duplicate is not None:
             raise _Rejected([_duplicate_problem(duplicate)])
         table = read_source(path, data=data, encoding=encoding or rules.encoding,
@@ -168,34 +191,114 @@ def ingest_file(
 
         bar.stage("validating")
         good = ~parsed.bad
-        problems += check_rows(parsed.frame.filter(good), table.lines.filter(good), parsed.raw.filter(good),
-                               table.unit)
+        lines = table.lines.filter(good)
+        signs = check_signs(parsed.frame.filter(good), lines, parsed.raw.filter(good), table.unit, rules.signs,
+                            "gross_profit" if parsed.cost_from_gross_profit else "cost")
+        problems += signs.problems
+        report.notes.extend(signs.notes)
+        if signs.normalised:
+            report.facts["sign_normalised_rows"] = signs.normalised
+        frame = signs.frame  # the rows that parsed, with signs normalised if the mapping says so
+        problems += check_rows(frame, lines, parsed.raw.filter(good), table.unit)
         if problems:
             raise _Rejected(problems)
-        rows = parsed.frame.height
-        report.facts.update(rows=rows, **_period(parsed.frame))
+        rows = frame.height
+        report.facts.update(rows=rows, **_period(frame))
+        repeated = repeated_within(frame)
+        if repeated:
+            report.notes.append(
+                f"{repeated:,} line{'s' if repeated != 1 else ''} repeat{'s' if repeated == 1 else ''} an earlier line "
+                "of this file exactly; all are kept (the same item scanned twice on one invoice is two sales)")
+        line_check = None
+        if mode == "append" and (dedupe == "skip" or not force):
+            line_check = LineCheck(dedupe, frame, lines, table.unit)
+            found = line_check.run(store).count
+            report.facts.update(dedupe=dedupe, duplicate_rows=found)
+            if found and dedupe == "refuse":
+                raise _Rejected([line_check.problem()])
+            if found:
+                report.notes.append(line_check.note())
+                rows -= found
+            if found and rows == 0:
+                raise NothingNew(line_check)
         if dry_run:
             report.status = "dry_run"
             return _finish(report, rows, started, sha, before.version if before else None)
 
         bar.stage("writing snapshot")
+        writing = True
         entry = commit_lines(
-            parsed.frame, data_dir=store.data_dir, file_name=path.name, sha256=sha, mode=mode,
-            extra={"source_rows": table.frame.height, "format": kind}, refuse_duplicate=not force,
+            frame, data_dir=store.data_dir, file_name=path.name, sha256=sha, mode=mode,
+            extra={"source_rows": table.frame.height, "format": kind},
+            refuse_duplicate=not force and dedupe == "refuse", lines=line_check,
         )
+        if line_check is not None:
+            report.facts["duplicate_rows"] = line_check.skipped
         report.status = "ok"
-        return _finish(report, rows, started, sha, entry["data_version"])
+        return _finish(report, entry["rows"], started, sha, entry["data_version"])
     except _Rejected as rejected:
         report.problems = sorted(rejected.problems, key=_problem_order)
     except ReadError as exc:
         report.problems = [exc.problem]
     except DuplicateFile as exc:
         report.problems = [_duplicate_problem(exc.batch)]
+    except DuplicateLines as exc:  # found under the ingest lock: another ingest committed them meanwhile
+        report.facts["duplicate_rows"] = exc.check.match.count if exc.check.match else 0
+        report.problems = [exc.check.problem()]
+    except NothingNew as exc:
+        report.facts["duplicate_rows"] = exc.check.match.count if exc.check.match else 0
+        if not any(n.startswith("--dedupe skip") for n in report.notes):
+            report.notes.append(exc.check.note())
+        report.status = "dry_run" if dry_run else "ok"
+        current = store.manifest()
+        return _finish(report, 0, started, sha, current.version if current else None)
+    except Exception as exc:  # noqa: BLE001 - a bad file must end in a report, never a traceback
+        if writing:
+            raise  # the file was valid; a failure while writing is the store's, and is not hidden
+        report.problems = [Problem(None, "unreadable", f"cannot read this file as a sales table: "
+                                   f"{type(exc).__name__}: {_first_line(exc)}", 0)]
     finally:
         bar.close()
     report.status = "rejected"
     current = store.manifest()
     return _finish(report, 0, started, sha, current.version if current else None)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return visible(truncate(text.splitlines()[0] if text else "(no message)", 200))
+
+
+def _check_path(path: Path) -> str:
+    """The file kind, after refusing a path that is missing, a directory, special, or empty."""
+    try:
+        path.stat()
+    except PermissionError as exc:
+        raise _Rejected([Problem(None, "unreadable", f"cannot open {path}: {exc.strerror}", 0)]) from None
+    except OSError:
+        pass
+    if not path.exists():
+        where = "" if path.parent.is_dir() else f" (and the directory {path.parent} does not exist either)"
+        raise _Rejected([Problem(None, "file_missing", f"no such file: {path}{where}", 0)])
+    if path.is_dir():
+        raise _Rejected([Problem(None, "not_a_file", f"{path} is a directory; give the path of one file in it", 0)])
+    if not path.is_file():
+        raise _Rejected([Problem(None, "not_a_file", f"{path} is not a regular file (a device, pipe or socket)", 0)])
+    kind = file_kind_or_reject(path)
+    if path.stat().st_size == 0:
+        raise _Rejected([Problem(None, "empty_file", "the file is empty (0 bytes)", 0)])
+    return kind
+
+
+def _unless_unreadable(read: Callable[[], T]) -> T:
+    try:
+        return read()
+    except OSError as exc:
+        raise _Rejected([Problem(None, "unreadable", f"cannot read the file: {exc.strerror or exc}", 0)]) from None
+
+
+def _read_bytes(path: Path) -> bytes:
+    return _unless_unreadable(path.read_bytes)
 
 
 def file_kind_or_reject(path: Path) -> str:
@@ -216,7 +319,8 @@ def _problem_order(problem: Problem) -> int:
     """File-level problems first, then column by column in canonical order."""
     if problem.column is None:
         return -1
-    return CANONICAL_COLUMNS.index(problem.column) if problem.column in CANONICAL_COLUMNS else len(CANONICAL_COLUMNS)
+    first = problem.column.split("/")[0]  # "quantity/revenue/cost" sorts with quantity
+    return CANONICAL_COLUMNS.index(first) if first in CANONICAL_COLUMNS else len(CANONICAL_COLUMNS)
 
 
 def _period(frame: pl.DataFrame) -> dict[str, str]:
@@ -234,7 +338,10 @@ def _finish(report: Report, rows: int, started: float, sha: str | None, version:
 def run_ingest_cli(args: argparse.Namespace) -> int:
     """Entry point of ``mauzo ingest``: report on stderr, one-line summary on stdout."""
     path = Path(args.path)
-    size = path.stat().st_size if path.is_file() else 0
+    try:
+        size = path.stat().st_size if path.is_file() else 0
+    except OSError:  # e.g. a directory on the way that we may not enter: ingest_file reports it
+        size = 0
     result = ingest_file(
         path,
         data_dir=args.data_dir,
@@ -244,6 +351,7 @@ def run_ingest_cli(args: argparse.Namespace) -> int:
         encoding=args.encoding,
         delimiter=getattr(args, "delimiter", None),
         force=args.force,
+        dedupe=getattr(args, "dedupe", "refuse"),
         progress=wants_progress(size),
     )
     if result.report.problems:

@@ -7,6 +7,7 @@ the check, how many rows fail and the first few file line numbers with the raw v
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,24 @@ from typing import Any
 import polars as pl
 
 MAX_EXAMPLES = 5
+# An example value longer than this is cut, and says how long it was: a 5 MB cell must not be
+# echoed whole to a terminal or into the JSON report.
+MAX_VALUE_CHARS = 100
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def visible(text: str) -> str:
+    """``text`` with control characters written as escapes (``\\x00``, ``\\n``), for one-line output."""
+    def escape(match: re.Match[str]) -> str:
+        return match.group().encode("unicode_escape").decode("ascii")
+    return _CONTROL.sub(escape, text)
+
+
+def truncate(value: str, limit: int = MAX_VALUE_CHARS) -> str:
+    """The first ``limit`` characters of a long value, saying how long the whole value is."""
+    if len(value) <= limit:
+        return value
+    return f"{value[:limit]}… ({len(value):,} characters)"
 
 
 @dataclass
@@ -26,6 +45,13 @@ class Problem:
     count: int = 1
     examples: list[tuple[int, str | None]] = field(default_factory=list)
     unit: str = "line"  # "line" for CSV/XLSX rows, "row" for Parquet
+
+    def __post_init__(self) -> None:
+        # A cell value is cut at MAX_VALUE_CHARS; a file-level example (column None) is a sentence
+        # built by the check, which cuts the raw text it quotes, so it only gets a generous cap.
+        limit = MAX_VALUE_CHARS if self.column is not None else 4 * MAX_VALUE_CHARS
+        self.examples = [(line, truncate(value, limit) if isinstance(value, str) else value)
+                         for line, value in self.examples]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -46,9 +72,9 @@ class Problem:
         out = [head]
         for line, value in self.examples:
             if self.column is None:
-                out.append(f"    {self.unit} {line:,}: {value}")
+                out.append(f"    {self.unit} {line:,}: {visible(str(value))}")
                 continue
-            shown = "(empty)" if value is None or value == "" else json.dumps(value, ensure_ascii=False)
+            shown = "(empty)" if value is None or value == "" else visible(json.dumps(value, ensure_ascii=False))
             out.append(f"    {self.unit} {line:,}: {self.column} = {shown}")
         if self.count > len(self.examples) and self.examples:
             out.append(f"    ... and {self.count - len(self.examples):,} more")

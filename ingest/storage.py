@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from data.schema import MONEY_SCALE
 from data.store import IngestRecord, SnapshotStore
+
+if TYPE_CHECKING:
+    from ingest.dedupe import LineCheck
 
 
 class DuplicateFile(Exception):
@@ -55,11 +59,14 @@ def commit_lines(
     mode: str,
     extra: dict | None = None,
     refuse_duplicate: bool = False,
+    lines: LineCheck | None = None,
 ) -> dict:
     """Write validated canonical lines as a new snapshot; returns the history entry.
 
     ``refuse_duplicate`` checks the sha256 under the ingest lock, so two concurrent appends of the
-    same file cannot both succeed; it raises ``DuplicateFile`` and nothing is written."""
+    same file cannot both succeed; it raises ``DuplicateFile`` and nothing is written. ``lines``
+    (append only) checks, under the same lock, which lines are already in the store (see
+    ``ingest.dedupe``): it raises ``DuplicateLines``/``NothingNew`` or drops them."""
     if mode not in ("append", "replace"):
         raise ValueError(f"mode must be append or replace, not {mode!r}")
     store = SnapshotStore(data_dir)
@@ -69,6 +76,9 @@ def commit_lines(
             batch = store.sha_in_current_data(sha256)
             if batch is not None:
                 raise DuplicateFile(batch)
-        writer.append_frame(to_storage(frame))
+        rows = to_storage(frame)
+        if lines is not None and mode == "append":
+            rows = lines.keep_new(store, rows, record)
+        writer.append_frame(rows)
     assert writer.committed is not None
     return writer.committed  # this ingest's entry, even if another ingest committed right after

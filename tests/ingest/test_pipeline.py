@@ -12,7 +12,13 @@ from data import service
 from data.engines.duckdb_engine import DuckDBEngine
 from data.filters import Filters
 from data.queries import summary
+from data.schema import MONEY_SCALE
 from ingest.pipeline import ingest_file
+
+
+def _stored(cents: int) -> int:
+    """An amount in cents as the store holds it (integers in 1/MONEY_SCALE KSh)."""
+    return cents * MONEY_SCALE // 100
 
 
 def _cents(frame: pl.DataFrame) -> dict[str, int]:
@@ -66,11 +72,11 @@ def test_stored_rows_hold_exactly_the_file_values(base_store, state):
     assert version is not None
     assert rows == sorted([
         (dt.date(2024, 1, 5), "INV-1", "Nairobi", "Cement", "Unassigned", "Bamburi 50kg", "Jane Wanjiku",
-         "Acme Ltd", 10.0, 1250000, 1000000),
+         "Acme Ltd", 10.0, _stored(1250000), _stored(1000000)),
         (dt.date(2024, 1, 6), "INV-2", "Mombasa", "Paint", "Unassigned", "Crown 4L", "Ali Hassan", "Walk-in", 2.0,
-         340050, 210025),
+         _stored(340050), _stored(210025)),
         (dt.date(2024, 1, 7), "CN-3", "Kisumu", "Roofing", "Unassigned", "Mabati 3m", "Otieno Ouma",
-         "Lakeside Hardware", -1.0, -85000, -60000),
+         "Lakeside Hardware", -1.0, _stored(-85000), _stored(-60000)),
     ])
 
 
@@ -268,7 +274,8 @@ def test_mapping_with_two_digit_years_decimal_comma_semicolon_and_cp1252(tmp_pat
     assert result.report.facts["ignored_columns"] == ["Maelezo"]
     (row,) = state(tmp_path / "s")[1]
     assert row[0] == dt.date(2024, 1, 5)
-    assert (row[2], row[3], row[7], row[8], row[9], row[10]) == ("Nyeri", "Rangi", "Zoé", 1.5, 123456, 100010)
+    assert (row[2], row[3], row[7], row[8], row[9], row[10]) == ("Nyeri", "Rangi", "Zoé", 1.5, _stored(123456),
+                                                                 _stored(100010))
 
 
 def test_excel_input_reports_sheet_rows(tmp_path, state):
@@ -294,8 +301,9 @@ def test_excel_input_reports_sheet_rows(tmp_path, state):
     assert result.ok, result.report.text()
     assert result.rows == 3 and result.report.facts["blank_rows"] == 1
     rows = state(tmp_path / "s")[1]
-    assert [(r[0], r[9]) for r in rows] == [(dt.date(2024, 1, 5), 120050), (dt.date(2024, 1, 7), 30000),
-                                            (dt.date(2024, 1, 8), 40000)]
+    assert [(r[0], r[9]) for r in rows] == [(dt.date(2024, 1, 5), _stored(120050)),
+                                            (dt.date(2024, 1, 7), _stored(30000)),
+                                            (dt.date(2024, 1, 8), _stored(40000))]
 
 
 def test_parquet_input_keeps_types_and_reports_rows(tmp_path, state):
@@ -311,8 +319,9 @@ def test_parquet_input_keeps_types_and_reports_rows(tmp_path, state):
     frame.write_parquet(path)
     result = ingest_file(path, data_dir=tmp_path / "s", mode="replace")
     assert result.ok, result.report.text()
-    assert [(r[8], r[9], r[10]) for r in state(tmp_path / "s")[1]] == [(1.0, 120050, 100000), (2.0, 30000, 20000),
-                                                                       (3.0, 9999, 9000)]
+    assert [(r[8], r[9], r[10]) for r in state(tmp_path / "s")[1]] == [
+        (1.0, _stored(120050), _stored(100000)), (2.0, _stored(30000), _stored(20000)),
+        (3.0, _stored(9999), _stored(9000))]
     frame.with_columns(pl.Series("sale_date", [dt.date(2024, 1, 5), dt.date(2099, 1, 1), None])).write_parquet(path)
     result = ingest_file(path, data_dir=tmp_path / "s", mode="replace")
     text = result.report.text()
