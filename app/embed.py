@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 
 import dash._callback as dash_callback
 from dash import html as dash_html
-from flask import Response, current_app, g, request
+from flask import Response, current_app, g, has_app_context, request
 from werkzeug.exceptions import BadRequest
 
 from app.access import NOTHING, enter_scope
@@ -33,6 +33,7 @@ from app.embed_link import TOKEN_ARG, BadLink, EmbedGrant, check_request, verify
 log = logging.getLogger("mauzo.embed")
 
 EMBED_PREFIX = "/embed/"
+DASH_EXTENSION = "mauzo_dash_app"
 BODY_KEY = "mauzoEmbed"  # where the renderer puts the token in a callback request's body
 CALLBACK_PATH = "/_dash-update-component"
 # Paths that carry no figures: the app's structure, scripts, styles and health checks.
@@ -53,20 +54,30 @@ RENDERER = (
 )
 
 
+_SEEN: dict[str, Any] = {}
+
+
+def _callback_map() -> dict[str, Any]:
+    """Dash's callbacks: in the global map until an app's first request moves them into that app
+    (so what was seen there is remembered for the process), then in this app's map."""
+    _SEEN.update(dash_callback.GLOBAL_CALLBACK_MAP)
+    found = dict(_SEEN)
+    app = current_app.extensions.get(DASH_EXTENSION) if has_app_context() else None
+    if app is not None:
+        found.update(app.callback_map)
+    return found
+
+
 def section_ids() -> list[str]:
     """Every page section filled by a ``section_callback`` (a chart, KPI cards or a table)."""
-    ids = []
-    for key, spec in dash_callback.GLOBAL_CALLBACK_MAP.items():
-        inputs = [item["id"] for item in spec.get("inputs", [])]
-        if key.endswith(".children") and inputs[:2] == _SECTION_INPUTS:
-            ids.append((key.removesuffix(".children"), len(inputs)))
-    return [name for name, _ in ids]
+    return [key.removesuffix(".children") for key, spec in _callback_map().items()
+            if key.endswith(".children") and [i["id"] for i in spec.get("inputs", [])][:2] == _SECTION_INPUTS]
 
 
 def chart_ids() -> list[str]:
-    """Sections that can be embedded alone (no page control they depend on)."""
+    """Sections that can be embedded alone (no page control they depend on), in page order."""
     ids = []
-    for key, spec in dash_callback.GLOBAL_CALLBACK_MAP.items():
+    for key, spec in _callback_map().items():
         inputs = [item["id"] for item in spec.get("inputs", [])]
         name = key.removesuffix(".children")
         if key.endswith(".children") and inputs == _SECTION_INPUTS and name not in _NOT_EMBEDDABLE:
@@ -189,4 +200,6 @@ def enforce_embeds() -> Response | None:
 def init_embed(app: Any) -> None:
     """Install the renderer hook and the request hook on a Dash app."""
     app.renderer = RENDERER
+    app.server.extensions[DASH_EXTENSION] = app
+    _callback_map()
     app.server.before_request(enforce_embeds)

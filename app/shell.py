@@ -21,6 +21,7 @@ from dash.exceptions import PreventUpdate
 from flask import Flask, Response, request
 
 from app.embed import EMBED_PREFIX, KEPT_ARGS, embed_body
+from app.embed_link import TOKEN_ARG
 from components.exports import download_payload
 from components.filter_bar import DIM_CONTROL, dim_options, filter_bar, filter_notice, filter_summary
 from components.state import error_state
@@ -144,7 +145,9 @@ def show_filters(pathname: str | None, search: str | None) -> tuple[dict, dict]:
 
 
 def is_embedded(pathname: str | None, search: str | None) -> bool:
-    return (pathname or "").startswith(EMBED_PREFIX) or "1" in parse_qs((search or "").lstrip("?")).get("embed", [])
+    """An embed path, ``?embed=1``, or a signed link's token (a signed view never shows controls)."""
+    args = parse_qs((search or "").lstrip("?"))
+    return (pathname or "").startswith(EMBED_PREFIX) or "1" in args.get("embed", []) or TOKEN_ARG in args
 
 
 def _kept_args(search: str | None) -> str:

@@ -122,11 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--encoding", help="CSV encoding (default: detect utf-8 / utf-8-sig / cp1252)")
     ingest.add_argument("--delimiter", type=_delimiter,
                         help="CSV delimiter: , ; | or tab (default: detect from the header)")
-    ingest.add_argument("--force", action="store_true",
-                        help="append even if this file, or some of its lines, are already in the current data")
-    ingest.add_argument("--dedupe", choices=("refuse", "skip"), default="refuse",
-                        help="append: lines already in the store (same invoice, date, branch, item, people, "
-                             "quantity and amounts) refuse the file (default) or are skipped")
+    ingest.add_argument("--force", action="store_true", help="append even if this file was already ingested")
     ingest.set_defaults(func=_ingest)
 
     demo = sub.add_parser("demo", help="generate and load deterministic demo data")
@@ -148,6 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--threads", type=int, default=4)
     serve.add_argument("--dev", action="store_true", help="Dash debug server with hot reload")
     serve.set_defaults(func=_serve)
+
+    from app.embed_cli import add_embed_link_parser  # noqa: PLC0415 - the app is imported only when needed
+
+    add_embed_link_parser(sub)
     return parser
 
 

@@ -1,0 +1,99 @@
+"""Embed pages, signed links and the Dash callbacks they make, over a real demo store.
+
+The page requests a viewer could send (an unsigned, altered, expired or widened link) are sent here
+with Flask's test client against the whole app; the hand-crafted Dash callback requests are in
+``test_embed_callbacks.py`` (a live server: Dash hands its callbacks to the first app of a process).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from app.config import Settings
+from app.embed import chart_ids
+from app.embed_link import link_path, sign
+from data.filters import Filters
+from data.scope import Scope
+
+CHART = "branches-comparison"
+LOCKED = Filters.create(start="2025-01-01", end="2025-06-30", branch=["Mombasa"])
+WIDER = Filters.create(start="2023-01-01", end="2025-06-30", branch=["Mombasa", "Nakuru", "Kisumu"])
+KEY = "embed-test-key-0123456789"
+
+
+def _app(store: Path, **settings: object):  # type: ignore[no-untyped-def]
+    return create_app(Settings(data_dir=store, cache_backend="simple", secret_key=KEY, **settings))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def strict(demo_store: Path):  # type: ignore[no-untyped-def]
+    """MAUZO_REQUIRE_SIGNED_EMBEDS=1: anonymous viewers get signed embeds only."""
+    return _app(demo_store, require_signed_embeds=True).server.test_client()
+
+
+@pytest.fixture
+def open_app(demo_store: Path):  # type: ignore[no-untyped-def]
+    return _app(demo_store).server.test_client()
+
+
+def _token(chart: str = CHART, filters: Filters = LOCKED, expires: dt.timedelta = dt.timedelta(hours=1),
+           now: float | None = None, key: str = KEY) -> str:
+    return sign(Settings(secret_key=key), chart, filters, Scope.of(branch=["Mombasa"]), expires, now=now)
+
+
+def test_chart_ids_are_the_standalone_sections(open_app):
+    assert {"overview-kpis", "overview-trend", CHART, "customers-top", "pl-funnel"} <= set(chart_ids())
+    assert "sp-drill" not in chart_ids()  # depends on a page control
+
+
+def test_a_signed_link_renders_with_frame_headers(strict):
+    response = strict.get(link_path(CHART, LOCKED, _token()))
+    assert response.status_code == 200
+    assert response.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert "X-Frame-Options" not in response.headers
+    assert "request_pre" in response.get_data(as_text=True)  # the renderer echoes the token
+
+
+def test_frame_ancestors_come_from_configuration(demo_store: Path):
+    client = _app(demo_store, frame_ancestors="'self' https://intranet.example").server.test_client()
+    for path in ("/", "/embed/overview-trend", "/api/health"):
+        assert client.get(path).headers["Content-Security-Policy"] == "frame-ancestors 'self' https://intranet.example"
+
+
+@pytest.mark.parametrize("case", ["unsigned", "altered", "expired", "widened-url", "other-chart", "old-key"])
+def test_bad_links_get_a_clear_403_page(strict, case):
+    token = _token()
+    path = {
+        "unsigned": f"/embed/{CHART}{LOCKED.to_query_string()}",
+        "altered": link_path(CHART, LOCKED, token[:-3] + ("abc" if not token.endswith("abc") else "xyz")),
+        "expired": link_path(CHART, LOCKED, _token(now=1_000_000_000.0)),
+        "widened-url": link_path(CHART, WIDER, token),
+        "other-chart": link_path("overview-kpis", LOCKED, token),
+        "old-key": link_path(CHART, LOCKED, _token(key="a-key-nobody-configured")),
+    }[case]
+    response = strict.get(path)
+    assert response.status_code == 403
+    assert response.mimetype == "text/html"
+    text = response.get_data(as_text=True)
+    assert 'id="mauzo-refusal"' in text and "cannot be shown" in text
+
+
+def test_anonymous_viewers_of_a_strict_app_get_embeds_only(strict):
+    for path in ("/", "/branches", "/?embed=1", "/branches?embed=1"):
+        assert strict.get(path).status_code == 403, path
+    assert strict.get("/api/health").status_code == 200
+    layout = strict.get("/_dash-layout")
+    assert layout.status_code == 200
+    assert "Nakuru" not in layout.get_data(as_text=True)  # the structure loads, with no option lists
+
+
+def test_an_open_app_serves_unsigned_embeds_and_chromeless_pages(open_app):
+    assert open_app.get(f"/embed/{CHART}").status_code == 200
+    assert open_app.get("/?embed=1").status_code == 200
+    assert open_app.get("/embed/no-such-chart").status_code == 404
