@@ -122,7 +122,11 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--encoding", help="CSV encoding (default: detect utf-8 / utf-8-sig / cp1252)")
     ingest.add_argument("--delimiter", type=_delimiter,
                         help="CSV delimiter: , ; | or tab (default: detect from the header)")
-    ingest.add_argument("--force", action="store_true", help="append even if this file was already ingested")
+    ingest.add_argument("--force", action="store_true",
+                        help="append even if this file, or some of its lines, are already in the current data")
+    ingest.add_argument("--dedupe", choices=("refuse", "skip"), default="refuse",
+                        help="append: lines already in the store (same invoice, date, branch, item, people, "
+                             "quantity and amounts) refuse the file (default) or are skipped")
     ingest.set_defaults(func=_ingest)
 
     demo = sub.add_parser("demo", help="generate and load deterministic demo data")
