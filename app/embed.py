@@ -117,8 +117,26 @@ def _logged_in() -> bool:
     return bool(g.get("mauzo_user"))
 
 
+def chart_list() -> Response:
+    """``/embed/``: every chart id with an iframe snippet (no figures, so open to everyone)."""
+    items = "".join(
+        f'<li><code>{html.escape(c)}</code> <code class="snippet">&lt;iframe src="{html.escape(request.host_url)}'
+        f'embed/{html.escape(c)}" width="100%" height="420" style="border:0"&gt;&lt;/iframe&gt;</code></li>'
+        for c in chart_ids())
+    body = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Mauzo · embeddable charts</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body style="font-family:system-ui,sans-serif;margin:1.5rem;overflow-wrap:anywhere">
+<h1 style="font-size:1.3rem">Embeddable charts</h1>
+<p>Append the page's filters (<code>?startDate=...&amp;branch=...</code>) or use a signed link from
+<code>mauzo embed-link --chart ID</code>. Any page also renders without navigation with <code>?embed=1</code>.</p>
+<ul id="mauzo-chart-ids">{items}</ul></body></html>"""
+    return Response(body, mimetype="text/html")
+
+
 def _embed_page() -> Response | None:
     chart = request.path[len(EMBED_PREFIX):].strip("/")
+    if not chart:
+        return chart_list()
     if chart not in chart_ids():
         return refusal(f"There is no embeddable chart called {chart!r}.", status=404)
     token = request.args.get(TOKEN_ARG)
@@ -184,8 +202,8 @@ def _callback() -> Response | None:
 def enforce_embeds() -> Response | None:
     """App ``before_request`` hook: signed links on embed pages and the callbacks they make."""
     path = request.path
-    if path.startswith(EMBED_PREFIX):
-        return _embed_page()
+    if path.startswith(EMBED_PREFIX) or path == EMBED_PREFIX.rstrip("/"):
+        return _embed_page() if path.startswith(EMBED_PREFIX) else chart_list()
     if path == CALLBACK_PATH and request.method == "POST":
         return _callback()
     if not _settings().require_signed_embeds or _logged_in():

@@ -97,3 +97,12 @@ def test_an_open_app_serves_unsigned_embeds_and_chromeless_pages(open_app):
     assert open_app.get(f"/embed/{CHART}").status_code == 200
     assert open_app.get("/?embed=1").status_code == 200
     assert open_app.get("/embed/no-such-chart").status_code == 404
+
+
+def test_the_chart_ids_are_listed_on_a_page(strict):
+    for path in ("/embed", "/embed/"):
+        response = strict.get(path)
+        assert response.status_code == 200
+        text = response.get_data(as_text=True)
+        assert all(f"<code>{chart}</code>" in text for chart in chart_ids())
+        assert "Nakuru" not in text
