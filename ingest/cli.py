@@ -18,6 +18,7 @@ def _demo(args: argparse.Namespace) -> int:
     from data.schema import OPPORTUNITIES_TABLE
     from ingest.demo import generate
     from ingest.demo_pipeline import commit_demo_deals, demo_deals, store_has_data
+    from ingest.pipeline import druid_settings
     from ingest.storage import commit_lines
     from ingest.validate_canonical import validate_canonical
 
@@ -41,6 +42,16 @@ def _demo(args: argparse.Namespace) -> int:
         print(f"demo pipeline failed validation (a bug):\n{deal_failures.head(20)}", file=sys.stderr)
         return 3
     sha = hashlib.sha256(label.encode()).hexdigest()
+    druid = druid_settings(args)
+    if druid is not None:  # the sales lines go to Druid; the CRM pipeline is served from the local store only
+        from data.engines.druid_ingest import ingest_storage_frame, progress_printer
+        from ingest.storage import to_storage
+
+        entry = ingest_storage_frame(to_storage(frame), settings=druid, mode=args.mode, file_name=label, sha256=sha,
+                                     on_progress=progress_printer())
+        print(f"demo: {frame.height:,} rows loaded into Druid datasource {druid.datasource} "
+              f"(data version {entry['data_version']}); the demo pipeline is not loaded into Druid")
+        return 0
     entry = commit_lines(frame, data_dir=store.data_dir, file_name=label, sha256=sha, mode=args.mode)
     entry = commit_demo_deals(deals, data_dir=store.data_dir, label=label, mode=args.mode) or entry
     seconds = time.perf_counter() - started
@@ -124,6 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="CSV delimiter: , ; | or tab (default: detect from the header)")
     ingest.add_argument("--force", action="store_true",
                         help="append even if this file, or some of its lines, are already in the current data")
+    ingest.add_argument("--engine", choices=("duckdb", "druid"), default=None,
+                        help="where to load: the local DuckDB store (default) or Apache Druid (DRUID_* settings; "
+                             "default: MAUZO_ENGINE)")
     ingest.add_argument("--dedupe", choices=("refuse", "skip"), default="refuse",
                         help="append: lines already in the store (same invoice, date, branch, item, people, "
                              "quantity and amounts) refuse the file (default) or are skipped")
@@ -135,6 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--end-date", help="last sale date, YYYY-MM-DD (default: yesterday)")
     demo.add_argument("--mode", choices=("append", "replace"), default="replace")
     demo.add_argument("--if-empty", action="store_true", help="do nothing when the store has data")
+    demo.add_argument("--engine", choices=("duckdb", "druid"), default=None,
+                      help="load into the local store (default) or Apache Druid (default: MAUZO_ENGINE)")
     demo.set_defaults(func=_demo)
 
     upgrade = sub.add_parser("upgrade", help="bring a store written by an older Mauzo to the current format "

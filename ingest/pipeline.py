@@ -24,6 +24,9 @@ from typing import TypeVar
 
 import polars as pl
 
+from data.engines.druid_client import DruidSettings
+from data.engines.druid_ingest import DruidDuplicateFile, DruidIngestError, ingest_storage_frame, progress_printer
+from data.errors import DataLayerError
 from data.store import SnapshotStore
 from ingest.dedupe import DEDUPE_MODES, DuplicateLines, LineCheck, NothingNew, repeated_within
 from ingest.headers import plan_columns, score
@@ -36,7 +39,7 @@ from ingest.schema import CANONICAL_COLUMNS
 from ingest.shape import apply_row_filters, canonical_raw
 from ingest.signs import check_signs
 from ingest.source import ReadError
-from ingest.storage import DuplicateFile, commit_lines
+from ingest.storage import DuplicateFile, commit_lines, to_storage
 from ingest.validate import check_rows
 
 T = TypeVar("T")
@@ -127,8 +130,13 @@ def ingest_file(
     force: bool = False,
     dedupe: str = "refuse",
     progress: bool = False,
+    druid: DruidSettings | None = None,
 ) -> IngestResult:
     """Validate ``path`` completely, then (unless ``dry_run``) commit it atomically.
+
+    With ``druid`` the validated rows go to Apache Druid (``data.engines.druid_ingest``: nothing is
+    sent unless the whole file is valid; a failed task changes nothing) instead of the local store;
+    lines already loaded are then found by Druid's ingest history (whole files), not line by line.
 
     ``dedupe`` (append only) says what to do with lines already in the store: ``refuse`` the file
     (unless ``force``) or ``skip`` them and load the rest (see ``ingest.dedupe``).
@@ -156,7 +164,8 @@ def ingest_file(
         data = _read_bytes(path) if kind == "csv" else None
         sha = _unless_unreadable(partial(file_sha256, path, data))
         report.facts.update(sha256=sha, format=kind, bytes=path.stat().st_size)
-        duplicate = store.sha_in_current_data(sha) if mode == "append" and not force and dedupe == "refuse" else None
+        duplicate = (store.sha_in_current_data(sha)
+                     if druid is None and mode == "append" and not force and dedupe == "refuse" else None)
         if duplicate is not None:
             raise _Rejected([_duplicate_problem(duplicate)])
         table = read_source(path, data=data, encoding=encoding or rules.encoding,
@@ -210,7 +219,7 @@ def ingest_file(
                 f"{repeated:,} line{'s' if repeated != 1 else ''} repeat{'s' if repeated == 1 else ''} an earlier line "
                 "of this file exactly; all are kept (the same item scanned twice on one invoice is two sales)")
         line_check = None
-        if mode == "append" and (dedupe == "skip" or not force):
+        if druid is None and mode == "append" and (dedupe == "skip" or not force):
             line_check = LineCheck(dedupe, frame, lines, table.unit)
             found = line_check.run(store).count
             report.facts.update(dedupe=dedupe, duplicate_rows=found)
@@ -224,6 +233,13 @@ def ingest_file(
         if dry_run:
             report.status = "dry_run"
             return _finish(report, rows, started, sha, before.version if before else None)
+
+        if druid is not None:
+            bar.stage("loading into Druid")
+            entry = _load_into_druid(frame, druid, mode=mode, file_name=path.name, sha256=sha, force=force,
+                                     extra={"source_rows": table.frame.height, "format": kind})
+            report.status = "ok"
+            return _finish(report, entry["rows"], started, sha, entry.get("data_version"))
 
         bar.stage("writing snapshot")
         writing = True
@@ -242,6 +258,13 @@ def ingest_file(
         report.problems = [exc.problem]
     except DuplicateFile as exc:
         report.problems = [_duplicate_problem(exc.batch)]
+    except DruidDuplicateFile as exc:
+        report.problems = [Problem(None, "duplicate_file", f"Druid already holds this file: {_first_line(exc)}; "
+                                   "use --force to load it again", 0)]
+    except DataLayerError as exc:  # Druid unreachable or refusing before any task ran
+        report.problems = [Problem(None, "druid_unavailable", f"Druid could not be reached: {_first_line(exc)}", 0)]
+    except DruidIngestError as exc:  # nothing visible changed in Druid (see druid_ingest)
+        report.problems = [Problem(None, "druid_failed", f"Druid did not load the file: {_first_line(exc)}", 0)]
     except DuplicateLines as exc:  # found under the ingest lock: another ingest committed them meanwhile
         report.facts["duplicate_rows"] = exc.check.match.count if exc.check.match else 0
         report.problems = [exc.check.problem()]
@@ -262,6 +285,12 @@ def ingest_file(
     report.status = "rejected"
     current = store.manifest()
     return _finish(report, 0, started, sha, current.version if current else None)
+
+
+def _load_into_druid(frame: pl.DataFrame, settings: DruidSettings, *, mode: str, file_name: str, sha256: str,
+                     force: bool, extra: dict) -> dict:
+    return ingest_storage_frame(to_storage(frame), settings=settings, mode=mode, file_name=file_name,
+                                sha256=sha256, extra=extra, refuse_duplicate=not force, on_progress=progress_printer())
 
 
 def _first_line(exc: BaseException) -> str:
@@ -335,6 +364,18 @@ def _finish(report: Report, rows: int, started: float, sha: str | None, version:
     return IngestResult(report, rows, seconds, sha, version)
 
 
+def druid_settings(args: argparse.Namespace) -> DruidSettings | None:
+    """``--engine druid`` (or MAUZO_ENGINE=druid): Druid's settings from every DRUID_* variable."""
+    from app.config import Settings
+
+    settings = Settings.from_env()
+    if (getattr(args, "engine", None) or settings.engine) != "druid":
+        return None
+    if not settings.druid_url:
+        raise SystemExit("mauzo: --engine druid needs DRUID_URL (the Druid router); see docs/druid.md")
+    return DruidSettings.from_mapping(settings.druid_env)
+
+
 def run_ingest_cli(args: argparse.Namespace) -> int:
     """Entry point of ``mauzo ingest``: report on stderr, one-line summary on stdout."""
     path = Path(args.path)
@@ -353,6 +394,7 @@ def run_ingest_cli(args: argparse.Namespace) -> int:
         force=args.force,
         dedupe=getattr(args, "dedupe", "refuse"),
         progress=wants_progress(size),
+        druid=druid_settings(args),
     )
     if result.report.problems:
         print(result.report.text(), file=sys.stderr)
