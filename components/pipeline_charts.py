@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from components.format import count, pct
-from components.grid import count_column, data_grid, money_column, pct_column, text_column
+from components.grid import count_column, data_grid, margin_column, money_column, pct_column, text_column
 from components.theme import NEGATIVE_COLOR, PROFIT_COLOR, REVENUE_COLOR, base_layout
 
 UNSURE_COLOR = "rgba(148,163,184,0.55)"
@@ -148,7 +148,7 @@ def sales_vs_crm_grid(grid_id: Any, frame: pl.DataFrame) -> Any:
     return data_grid(grid_id, frame, [
         count_column("gp_rank", "GP rank", maxWidth=90),
         text_column("salesperson", "Salesperson", pinned=True, minWidth=150),
-        money_column("gross_profit", "Gross profit"), pct_column("margin_pct", "GP margin"),
+        money_column("gross_profit", "Gross profit"), margin_column("margin_pct", "GP margin"),
         count_column("closed", "Closed deals"), pct_column("win_rate_pct", "Win rate"),
         text_column("verdict", "Verdict"),
     ], height=360)

@@ -118,8 +118,9 @@ def previous_period(filters: Filters) -> Filters | None:
 def comparison_label(filters: Filters) -> str:
     """How the view is compared, in words ("vs same period last year: 1 Jan 2025 to 29 Nov 2025")."""
     previous = previous_period(filters)
-    if previous is None:
-        return "no earlier period to compare"
+    first, _ = date_bounds(filters)
+    if previous is None or first is None or (previous.end is not None and previous.end < first):
+        return "no earlier period in the data to compare"
     what = "same period last year" if comparison_mode(filters) == "lastYear" else "previous period of equal length"
     return f"vs {what} ({describe_period(previous.start, previous.end)})"
 

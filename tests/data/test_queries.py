@@ -138,3 +138,11 @@ def test_search_keeps_ranks_and_shares_of_the_whole_view(demo_engine):
 def test_no_sales_reads_zero_not_null(demo_engine):
     row = summary(Filters.create(branch=["Atlantis"])).row(0, named=True)
     assert row["revenue"] == 0 and row["transactions"] == 0 and row["margin_pct"] is None
+
+
+def test_the_comparison_is_only_offered_when_the_data_has_it(demo_engine):
+    from data.queries import comparison_label
+
+    assert comparison_label(Filters()) == "no earlier period in the data to compare"  # all time
+    assert comparison_label(Filters.create(start="2025-01-01", end="2025-03-31")).startswith(
+        "vs same period last year (01 Jan 2024 to 31 Mar 2024)")
