@@ -20,7 +20,7 @@ from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, 
 from dash.exceptions import PreventUpdate
 from flask import Flask, Response, request
 
-from app.embed import EMBED_PREFIX, KEPT_ARGS, embed_body
+from app.embed import EMBED_PREFIX, KEPT_ARGS, chart_ids, embed_body
 from app.embed_link import TOKEN_ARG
 from components.exports import download_payload
 from components.filter_bar import DIM_CONTROL, dim_options, filter_bar, filter_notice, filter_summary
@@ -70,6 +70,24 @@ def _nav() -> dbc.Navbar:
     )
 
 
+def _embed_dialog() -> dbc.Modal:
+    """The "Embed" buttons' dialog: the iframe snippet of a chart's current view, to copy."""
+    return dbc.Modal(
+        [
+            dbc.ModalHeader(dbc.ModalTitle("Embed this chart")),
+            dbc.ModalBody([
+                html.P("Paste this into an intranet page (the app must allow that site: MAUZO_FRAME_ANCESTORS). "
+                       "For a view the viewer cannot change, use a signed link: mauzo embed-link.",
+                       className="small text-muted"),
+                dcc.Textarea(id="embed-snippet", readOnly=True, style={"width": "100%", "height": "7rem"},
+                             className="font-monospace small"),
+                dcc.Clipboard(target_id="embed-snippet", title="Copy", className="btn btn-sm btn-outline-secondary"),
+            ]),
+        ],
+        id="embed-modal", is_open=False,
+    )
+
+
 def build_layout() -> html.Div:
     options, problem = _options()
     banner = dbc.Alert(problem, color="warning", className="my-2") if problem else None
@@ -87,6 +105,8 @@ def build_layout() -> html.Div:
             dcc.Store(id="xfilter-undo"),
             dcc.Store(id="theme", storage_type="local"),
             dcc.Download(id="download"),
+            dcc.Store(id="embed-chart-ids", data=chart_ids()),
+            _embed_dialog(),
             _nav(),
             dbc.Container(
                 [
@@ -399,6 +419,32 @@ clientside_callback(
     Output("page-title", "data"),
     Input("url", "pathname"),
     State("page-titles", "data"),
+)
+
+
+clientside_callback(
+    r"""
+    function(clicks, ids) {
+        const ctx = window.dash_clientside.callback_context;
+        if (!ctx.triggered.length || !ctx.triggered[0].value) { return [false, '']; }
+        const buttonId = ctx.triggered[0].prop_id.replace(/\.n_clicks$/, '');
+        let el = document.getElementById(buttonId);
+        while (el && !(el.id && (ids || []).includes(el.id))) { el = el.parentElement; }
+        const chart = el ? el.id : null;
+        if (!chart) { return [true, 'This chart cannot be embedded alone; embed its page with ?embed=1.']; }
+        const params = new URLSearchParams(window.location.search);
+        params.delete('embed');
+        const query = params.toString();
+        const src = window.location.origin + '/embed/' + chart + (query ? '?' + query : '');
+        return [true, '<iframe src="' + src.replace(/&/g, '&amp;').replace(/"/g, '&quot;') +
+                      '" width="100%" height="420" style="border:0" title="Mauzo: ' + chart + '"></iframe>'];
+    }
+    """,
+    Output("embed-modal", "is_open"),
+    Output("embed-snippet", "value"),
+    Input({"type": "embed-btn", "key": ALL}, "n_clicks"),
+    State("embed-chart-ids", "data"),
+    prevent_initial_call=True,
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components.exports import csv_button, excel_button
@@ -30,11 +31,19 @@ def card(body: Any, title: str | None = None, subtitle: str | None = None, csv_k
             [
                 html.Div([html.H3(title, className="card-title") if title else None,
                           html.Div(subtitle, className="card-subtitle") if subtitle else None]),
-                csv_button(csv_key) if csv_key else None,
+                html.Div([embed_button(csv_key), csv_button(csv_key)], className="d-flex gap-1 mauzo-card-actions")
+                if csv_key else None,
             ],
             className="d-flex justify-content-between align-items-start gap-2 mb-2",
         ))
     return html.Div([*head, body], className=f"mauzo-card shadow-sm {class_name}".strip())
+
+
+def embed_button(key: str) -> dbc.Button:
+    """Opens the shell's dialog with a copyable ``<iframe>`` snippet of the section holding this
+    card, with the current filters (``app.shell`` finds the section from the button)."""
+    return dbc.Button("Embed", id={"type": "embed-btn", "key": key}, size="sm", color="secondary", outline=True,
+                      className="mauzo-embed-btn", title="Copy an <iframe> snippet showing this chart elsewhere")
 
 
 def graph(figure: Any, name: str, graph_id: Any = None, height: int | None = None) -> dcc.Graph:

@@ -113,3 +113,19 @@ def test_a_chromeless_page_fits_320_px(browser, apps):
         screenshot(pg, "embed-chromeless-320")
     finally:
         context.close()
+
+
+def test_the_embed_button_gives_a_snippet_of_the_current_view(page, apps):
+    page.goto(apps["default"] + "/?startDate=2025-01-01&endDate=2025-06-30&branch=Mombasa")
+    wait_for_sections(page, CHART)
+    page.locator(f"#{CHART} .mauzo-embed-btn").click()
+    snippet = page.locator("#embed-snippet")
+    snippet.wait_for()
+    page.wait_for_function("() => document.getElementById('embed-snippet').value.includes('iframe')")
+    text = snippet.input_value()
+    src = f"{apps['default']}/embed/{CHART}?startDate=2025-01-01&amp;endDate=2025-06-30&amp;branch=Mombasa"
+    assert text.startswith(f'<iframe src="{src}"'), text
+    screenshot(page, "embed-snippet-dialog")
+    page.goto(src.replace("&amp;", "&"))
+    page.locator(f"#{CHART} .main-svg").first.wait_for(timeout=30_000)
+    assert page.locator("#nav-area").is_hidden()
