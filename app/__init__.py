@@ -31,6 +31,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     from dash import Dash
 
     from app.access import init_access
+    from app.access_login import init_login
     from app.api import register_api
     from app.cache import init_cache
     from app.embed import init_embed
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> Dash:
 
     init_observability(server)
     init_access(server)
+    init_login(server)
     init_security_headers(server)
     cache = init_cache(server, settings)
     server.extensions[service.RUNNER_EXTENSION] = service.make_runner(settings, cache)

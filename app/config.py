@@ -60,6 +60,12 @@ class Settings:
     frame_ancestors: str = field(default_factory=lambda: _env("MAUZO_FRAME_ANCESTORS").strip() or "'self'")
     referrer_policy: str = field(
         default_factory=lambda: _env("MAUZO_REFERRER_POLICY").strip() or "strict-origin-when-cross-origin")
+    # Optional login for the whole app (docs/security.md): "" (off), "basic" (users file of hashed
+    # passwords) or "proxy" (a reverse proxy authenticates and names the user in a header).
+    auth: str = field(default_factory=lambda: _env("MAUZO_AUTH").strip().lower())
+    users_file: str = field(default_factory=lambda: _env("MAUZO_USERS_FILE").strip())
+    auth_proxy_header: str = field(
+        default_factory=lambda: _env("MAUZO_AUTH_PROXY_HEADER").strip() or "X-Forwarded-User")
     # Bearer tokens for /api (comma separated) and/or a file of them (one per line, # comments).
     api_tokens: str = field(default_factory=lambda: _env("MAUZO_API_TOKENS"))
     api_tokens_file: str = field(default_factory=lambda: _env("MAUZO_API_TOKENS_FILE").strip())

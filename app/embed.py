@@ -117,6 +117,12 @@ def _logged_in() -> bool:
     return bool(g.get("mauzo_user"))
 
 
+def _strict() -> bool:
+    """Anonymous requests are embed-only when signed embeds are required or a login is on."""
+    settings = _settings()
+    return settings.require_signed_embeds or bool(settings.auth)
+
+
 def chart_list() -> Response:
     """``/embed/``: every chart id with an iframe snippet (no figures, so open to everyone)."""
     items = "".join(
@@ -141,7 +147,7 @@ def _embed_page() -> Response | None:
         return refusal(f"There is no embeddable chart called {chart!r}.", status=404)
     token = request.args.get(TOKEN_ARG)
     if token is None:
-        if _settings().require_signed_embeds and not _logged_in():
+        if _strict() and not _logged_in():
             return refusal("This link is not signed. Embedded views need a signed link (mauzo embed-link).")
         return None
     try:
@@ -184,7 +190,7 @@ def _callback() -> Response | None:
         return None
     token = body.pop(BODY_KEY, None)
     if token is None:
-        if _settings().require_signed_embeds and not _logged_in():
+        if _strict() and not _logged_in():
             return _callback_refusal("a signed embed link or a login is required")
         return None
     try:
@@ -206,7 +212,7 @@ def enforce_embeds() -> Response | None:
         return _embed_page() if path.startswith(EMBED_PREFIX) else chart_list()
     if path == CALLBACK_PATH and request.method == "POST":
         return _callback()
-    if not _settings().require_signed_embeds or _logged_in():
+    if not _strict() or _logged_in():
         return None
     if path.startswith(STRUCTURE_PREFIXES):
         if path.startswith("/_dash"):

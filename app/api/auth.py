@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 
 from app.access import enter_scope, parse_scope
 from app.config import Settings
@@ -111,8 +111,8 @@ def require_token() -> None:
     """Blueprint ``before_request`` hook: raise ``Unauthorized`` for protected paths without a
     valid token when tokens are configured, and put the request under the token's scope."""
     grants: tuple[TokenGrant, ...] = current_app.extensions.get(EXTENSION_KEY, ())
-    if not grants or request.path.startswith(OPEN_PREFIXES):
-        return
+    if not grants or request.path.startswith(OPEN_PREFIXES) or g.get("mauzo_user"):
+        return  # a signed-in user (app.access_login) needs no token; their scope is already in force
     given = _bearer(request.headers.get("Authorization"))
     grant = matching_grant(given, grants) if given is not None else None
     if grant is None:
