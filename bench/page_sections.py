@@ -1,8 +1,9 @@
 """Each page's section fillers, the functions its Dash callbacks run (queries + figures + tables).
 
-``components.callbacks.section_callback`` registers a page's ``*_section`` functions and returns
-them unchanged, so calling them with a ``Filters`` is exactly the server work of opening the page,
-minus HTTP. Found by that naming convention, so new pages and sections join by themselves.
+``components.callbacks.section_callback`` registers a page's section functions (listing them in
+``SECTIONS``) and returns them unchanged, so calling them with a ``Filters`` is exactly the server
+work of opening the page, minus HTTP; new pages and sections join by themselves. Each section runs
+inside its own ``collect_stats`` block, as each runs in its own request in the app.
 """
 
 from __future__ import annotations
@@ -11,30 +12,42 @@ import importlib
 import inspect
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from data import service
 from data.filters import Filters
 
+Section = Callable[..., Any]
 
-def _call_all(sections: list[Callable[..., object]]) -> Callable[[Filters], None]:
-    def render(filters: Filters) -> None:
-        for section in sections:
-            params = list(inspect.signature(section).parameters.values())[1:]
-            section(filters, *(p.default if p.default is not inspect.Parameter.empty else None for p in params))
+
+def call_section(section: Section, filters: Filters) -> Any:
+    """Run one section as its callback does on first load (extra inputs at their defaults)."""
+    params = list(inspect.signature(section).parameters.values())[1:]
+    extra = (p.default if p.default is not inspect.Parameter.empty else None for p in params)
+    with service.collect_stats():
+        return section(filters, *extra)
+
+
+def renderer(sections: list[Section]) -> Callable[[Filters], list[Any]]:
+    """All of a page's sections, one after another (what opening the page costs the server)."""
+    def render(filters: Filters) -> list[Any]:
+        return [call_section(section, filters) for section in sections]
 
     return render
 
 
-def page_sections(store: Path) -> dict[str, Callable[[Filters], None]]:
-    """Build the app once (pages register themselves with Dash) and collect each page's sections."""
+def page_sections(store: Path, renderers: bool = True) -> dict[str, Any]:
+    """Build the app once (pages register themselves with Dash) and collect each page's sections:
+    a render function per page, or (``renderers=False``) the list of section functions."""
     from app import PAGE_MODULES, create_app
     from app.config import Settings
+    from components.callbacks import SECTIONS
 
     create_app(Settings(data_dir=store, cache_backend="none", redis_url=None))
-    pages: dict[str, Callable[[Filters], None]] = {}
+    pages: dict[str, Any] = {}
     for name in PAGE_MODULES:
-        module = importlib.import_module(name)
-        sections = [fn for attr, fn in sorted(vars(module).items())
-                    if attr.endswith("_section") and inspect.isfunction(fn) and fn.__module__ == name]
+        importlib.import_module(name)
+        sections = list(SECTIONS.get(name, ()))
         if sections:
-            pages[name.rsplit(".", 1)[-1].capitalize()] = _call_all(sections)
+            pages[name.rsplit(".", 1)[-1].capitalize()] = renderer(sections) if renderers else sections
     return pages

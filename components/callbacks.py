@@ -20,6 +20,9 @@ from data.service import bypass_cache
 
 FILTERS_STORE = "filters"
 REFRESH_STORE = "refresh-token"
+# Every registered section filler by page module, in registration order (benchmarks and tests
+# render whole pages from it).
+SECTIONS: dict[str, list[Callable[..., Any]]] = {}
 
 
 def filters_from_store(data: dict | None) -> Filters:
@@ -45,6 +48,7 @@ def section_callback(output_id: str, *extra_inputs: Input, prop: str = "children
                 return render_section(lambda: fn(filters_from_store(filters_data), *extra))
 
         _run.__name__ = f"section_{output_id.replace('-', '_')}"
+        SECTIONS.setdefault(fn.__module__, []).append(fn)
         return fn
 
     return register

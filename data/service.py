@@ -3,6 +3,11 @@
 The cache key is engine + query name + a hash of the compiled SQL and parameters + the data
 version, so any ingest makes every older entry unreachable. Which queries of the current request
 were served from cache is recorded in a context variable for the REST ``metadata.cached`` flag.
+
+A request never runs the same query twice: its ``RequestStats`` keeps the frames it already got
+(a section asking for the leaderboard three times runs it once). Engines that can answer a spec
+from pre-aggregated tables (``execute_spec``: the DuckDB rollups) get the spec as well as its SQL;
+keys stay those of the SQL over the lines, so both paths share cache entries.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ class QueryStat:
     cached: bool
     duration_ms: float
     query: CompiledQuery | None = None  # what ran (tests check a view never runs the same query twice)
+    source: str = ""  # what answered it when it ran: "lines", rollup tables, or "" (cache or memo)
 
 
 @dataclass
@@ -51,6 +57,8 @@ class RequestStats:
     """Queries run for one request (or one callback): feeds ``metadata.cached`` and logs."""
 
     queries: list[QueryStat] = field(default_factory=list)
+    # Frames this request already got, by cache key: asked again, they are not run again.
+    frames: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False)
 
     @property
     def all_cached(self) -> bool:
@@ -137,28 +145,46 @@ class QueryRunner:
         """The same engine and cache, narrowed to ``scope`` as well."""
         return QueryRunner(self.engine, self.cache, self.scope & scope)
 
-    def run_compiled(self, query: CompiledQuery) -> pl.DataFrame:
+    def run_compiled(self, query: CompiledQuery, spec: QuerySpec | None = None) -> pl.DataFrame:
+        """Run ``query`` (compiled from ``spec`` when given, which lets the engine use its rollups)."""
         started = time.perf_counter()
+        stats = request_stats_var.get()
+        # The key (and so the data version in it) is taken BEFORE the query runs: if an ingest lands
+        # meanwhile, newer data is filed under the older version (never read again), never the reverse.
+        key = query_key(self.engine, query) if (stats is not None or self.cache is not None) else ""
+        refreshing = bypass_cache_var.get()
+        if stats is not None and not refreshing and key in stats.frames:
+            stats.queries.append(QueryStat(query.name, True, 0.0, query))
+            return stats.frames[key]
+        source = ""
+
+        def compute() -> pl.DataFrame:
+            nonlocal source
+            frame, source = self._execute(query, spec)
+            return frame
+
         cached = False
         if self.cache is None:
-            frame = self.engine.execute(query)
-        elif bypass_cache_var.get():
-            # A refresh recomputes and stores, so the next plain request sees it. The key (and so
-            # the data version in it) is taken BEFORE the query runs: if an ingest lands meanwhile,
-            # newer data is filed under the older version (never read again), never the reverse.
-            key = query_key(self.engine, query)
-            frame = self.engine.execute(query)
+            frame = compute()
+        elif refreshing:
+            # A refresh recomputes and stores, so the next plain request sees it.
+            frame = compute()
             store = getattr(self.cache, "store", None)
             if store is not None:
                 store(key, frame)
         else:
-            frame, cached = self.cache.get_or_compute(
-                query_key(self.engine, query), lambda: self.engine.execute(query)
-            )
-        stats = request_stats_var.get()
+            frame, cached = self.cache.get_or_compute(key, compute)
         if stats is not None:
-            stats.queries.append(QueryStat(query.name, cached, (time.perf_counter() - started) * 1000, query))
+            stats.queries.append(QueryStat(query.name, cached, (time.perf_counter() - started) * 1000, query,
+                                           source))
+            stats.frames[key] = frame
         return frame
+
+    def _execute(self, query: CompiledQuery, spec: QuerySpec | None) -> tuple[pl.DataFrame, str]:
+        execute_spec = getattr(self.engine, "execute_spec", None)
+        if spec is not None and execute_spec is not None:
+            return execute_spec(spec, query, self.scope & current_scope())
+        return self.engine.execute(query), ""
 
     def run_memo(self, spec: QuerySpec) -> pl.DataFrame:
         """Run a small query that every section of a view repeats (date bounds, option lists)
@@ -173,7 +199,7 @@ class QueryRunner:
                 if stats is not None:
                     stats.queries.append(QueryStat(query.name, True, 0.0, query))
                 return hit
-        frame = self.run_compiled(query)
+        frame = self.run_compiled(query, spec)
         if frame.height <= MEMO_MAX_ROWS:
             _MEMO.put(key, frame)
         return frame
@@ -183,7 +209,7 @@ class QueryRunner:
         return compile_query(spec, self.engine.dialect, self.scope & current_scope(), table=table)
 
     def run(self, spec: QuerySpec) -> pl.DataFrame:
-        return self.run_compiled(self.compile(spec))
+        return self.run_compiled(self.compile(spec), spec)
 
 
 # The runner of the current app (create_app installs one per app in ``server.extensions``); the

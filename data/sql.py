@@ -122,6 +122,15 @@ def compile_query(spec: QuerySpec, dialect: Dialect, scope: Scope = UNRESTRICTED
     if group:
         sql += " GROUP BY " + ", ".join(group)
 
+    tail, tail_params = order_clause(spec)
+    return CompiledQuery(name=spec.name, sql=sql + tail, params=tuple(params + tail_params))
+
+
+def order_clause(spec: QuerySpec) -> tuple[str, list[object]]:
+    """`` ORDER BY ... LIMIT ? OFFSET ?`` over the output columns (also used by the rollup planner,
+    ``data.rollup_plan``, so both paths order and page alike)."""
+    sql = ""
+    params: list[object] = []
     allowed = set(spec.output_columns())
     order_parts = []
     for column, descending in spec.order_by:
@@ -143,4 +152,4 @@ def compile_query(spec: QuerySpec, dialect: Dialect, scope: Scope = UNRESTRICTED
         if spec.offset:
             sql += " OFFSET ?"
             params.append(int(spec.offset))
-    return CompiledQuery(name=spec.name, sql=sql, params=tuple(params))
+    return sql, params

@@ -28,6 +28,8 @@ from typing import Any
 
 import duckdb
 
+from data import rollup_build
+from data.rollups import ROLLUP_TABLES
 from data.schema import MONEY_SCALE, SALES_TABLE, STORAGE_COLUMNS, STORAGE_FORMAT, TABLES
 
 MANIFEST = "manifest.json"
@@ -137,8 +139,10 @@ def _copy_other_tables(con: duckdb.DuckDBPyConnection, previous: Path, previous_
     try:
         present = {r[0] for r in con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE database_name = 'prev'").fetchall()}
-        for table in TABLES:
-            if table != keep_out and table in present:
+        # The sales rollups travel with the sales lines they aggregate.
+        kept = [t for t in TABLES if t != keep_out] + (sorted(ROLLUP_TABLES) if keep_out != SALES_TABLE else [])
+        for table in kept:
+            if table in present:
                 con.execute(f"CREATE TABLE {table} AS SELECT * FROM prev.{table}")
     finally:
         con.execute("DETACH prev")
@@ -166,11 +170,18 @@ class SnapshotWriter:
     def __init__(self, con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
         self.con = con
         self.batch_id = batch_id
+        self.frames: dict[str, list[Any]] = {}  # what this write inserted, per table (for the rollups)
         # The history entry this write committed (set on a clean exit of ``SnapshotStore.write``).
         self.committed: dict[str, Any] | None = None
 
     def append_frame(self, frame: Any, table: str = SALES_TABLE) -> int:
-        """Insert a Polars frame already in ``table``'s storage schema (minus ``batch_id``); returns rows."""
+        """Insert a Polars frame already in ``table``'s storage schema (minus ``batch_id``); returns rows.
+
+        Sales lines are stored in date order (stable, so a file's order is kept within a day): DuckDB
+        keeps each row group's min and max date, and a date filter then skips whole row groups."""
+        if table == SALES_TABLE:
+            frame = frame.sort("sale_date", maintain_order=True)
+        self.frames.setdefault(table, []).append(frame)
         view = f"incoming_{secrets.token_hex(4)}"
         self.con.register(view, frame)
         try:
@@ -249,6 +260,7 @@ class SnapshotStore:
                 create_tables(con)
                 writer = SnapshotWriter(con, batch_id)
                 yield writer
+                rollup_build.maintain(con, writer.frames.get(SALES_TABLE, []), batch_id)
                 counts = {t: con.execute(f"SELECT COUNT(*) FROM {t}").fetchall()[0][0] for t in TABLES}
                 total_rows = counts[SALES_TABLE]
                 con.execute("CHECKPOINT")

@@ -8,12 +8,18 @@ every process without any of DuckDB's same-path instance caching getting in the 
 Connections are reference-counted: when a newer snapshot appears, older connections are retired
 and closed only once no query is still reading through them, and a query never moves back to an
 older snapshot than the newest one this process has opened.
+
+``execute_spec`` answers a sales query from the snapshot's rollups when ``data.rollup_plan`` can do
+so exactly (read with the snapshot, so plan and data always belong together), and casts the result
+to the schema the lines' query has: callers cannot tell the two paths apart except by speed.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,14 +31,21 @@ from data.context import current_request_id
 from data.engines.base import CompiledQuery, StoreInfo
 from data.engines.duckdb_dialect import DUCKDB_DIALECT
 from data.errors import EngineUnavailable, QueryFailed
+from data.rollup_plan import plan
+from data.rollups import Catalog, read_catalog
 from data.schema import SALES_TABLE, STORAGE_FORMAT
+from data.scope import Scope
+from data.sql import QuerySpec
 from data.store import MANIFEST, Manifest, SnapshotStore
+
+LINES = "lines"  # the source of a query answered from the sales lines themselves
 
 
 @dataclass
 class _Snapshot:
     manifest: Manifest
     con: duckdb.DuckDBPyConnection
+    catalog: Catalog | None = None  # its rollups (None: answer everything from the lines)
     users: int = 0
     retired: bool = False
 
@@ -43,9 +56,11 @@ class DuckDBEngine:
     name = "duckdb"
     dialect = DUCKDB_DIALECT
 
-    def __init__(self, data_dir: Path | str | None = None, threads: int | None = None) -> None:
+    def __init__(self, data_dir: Path | str | None = None, threads: int | None = None, rollups: bool = True) -> None:
         self.store = SnapshotStore(data_dir)
         self._threads = threads
+        self.rollups = rollups  # False: every query reads the lines (the unoptimised path, for comparisons)
+        self._schemas: OrderedDict[str, pl.Schema] = OrderedDict()
         self._lock = threading.Lock()
         self._pid = os.getpid()
         self._manifest_stamp: tuple[int, int, int] | None = None
@@ -100,7 +115,8 @@ class DuckDBEngine:
             current = self._current
             # Snapshot names start with a zero-padded batch number, so they sort by age.
             if current is None or manifest.snapshot > current.manifest.snapshot:
-                fresh = _Snapshot(manifest, self._open(manifest))
+                con = self._open(manifest)
+                fresh = _Snapshot(manifest, con, self._read_catalog(con))
                 if current is not None:
                     current.retired = True
                     self._retired.append(current)
@@ -112,6 +128,17 @@ class DuckDBEngine:
             except duckdb.Error as exc:
                 current.users -= 1
                 raise EngineUnavailable(f"cannot read snapshot: {exc}") from exc
+
+    @staticmethod
+    def _read_catalog(con: duckdb.DuckDBPyConnection) -> Catalog | None:
+        try:
+            cursor = con.cursor()
+            try:
+                return read_catalog(cursor)
+            finally:
+                cursor.close()
+        except duckdb.Error:
+            return None  # unreadable rollups are no rollups: the lines still answer everything
 
     def _release(self, snapshot: _Snapshot) -> None:
         with self._lock:
@@ -134,15 +161,47 @@ class DuckDBEngine:
 
     def execute(self, query: CompiledQuery) -> pl.DataFrame:
         snapshot, cursor = self._checkout(self._current_manifest())
+        try:
+            return self._run(cursor, query)
+        finally:
+            cursor.close()
+            self._release(snapshot)
+
+    def execute_spec(self, spec: QuerySpec, query: CompiledQuery, scope: Scope) -> tuple[pl.DataFrame, str]:
+        """Run ``query`` (compiled from ``spec`` under ``scope``), from the rollups when they answer
+        it exactly; returns the frame and where it came from (a rollup query's name, or "lines")."""
+        snapshot, cursor = self._checkout(self._current_manifest())
+        try:
+            routed = plan(spec, scope, snapshot.catalog, self.dialect) if self.rollups and snapshot.catalog else None
+            if routed is None:
+                return self._run(cursor, query), LINES
+            frame = self._run(cursor, routed)
+            return frame.cast(self._schema(cursor, query)), _sources(routed)
+        finally:
+            cursor.close()
+            self._release(snapshot)
+
+    def _run(self, cursor: duckdb.DuckDBPyConnection, query: CompiledQuery) -> pl.DataFrame:
         request_id = current_request_id()
         tag = f"/* mauzo query={query.name}" + (f" request_id={request_id}" if request_id else "") + " */ "
         try:
             return cursor.sql(tag + query.sql, params=list(query.params)).pl()
         except duckdb.Error as exc:
             raise QueryFailed(f"query {query.name} failed: {exc}") from exc
-        finally:
-            cursor.close()
-            self._release(snapshot)
+
+    def _schema(self, cursor: duckdb.DuckDBPyConnection, query: CompiledQuery) -> pl.Schema:
+        """The result schema of the lines' query (types depend on the SQL text, not on the values)."""
+        with self._lock:
+            known = self._schemas.get(query.sql)
+        if known is not None:
+            return known
+        empty = CompiledQuery(query.name, f"SELECT * FROM ({query.sql}) AS q LIMIT 0", query.params)
+        schema = self._run(cursor, empty).schema
+        with self._lock:
+            self._schemas[query.sql] = schema
+            while len(self._schemas) > 2048:
+                self._schemas.popitem(last=False)
+        return schema
 
     def table_name(self, table: str) -> str:
         return table
@@ -167,3 +226,8 @@ class DuckDBEngine:
             for snapshot in [*([self._current] if self._current else []), *self._retired]:
                 snapshot.con.close()
             self._current, self._retired = None, []
+
+
+def _sources(query: CompiledQuery) -> str:
+    """The relations a routed query reads, for statistics ("rollup_item_month+rollup_account_month")."""
+    return "+".join(dict.fromkeys(re.findall(r"FROM (rollup_[a-z_]+)", query.sql)))

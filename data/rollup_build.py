@@ -1,0 +1,345 @@
+"""Keeping the rollups of a snapshot in step with its sales lines, at write time.
+
+Called by ``SnapshotStore.write`` on the private snapshot being built, before it is checkpointed
+and committed, so rollups and lines always change together (a crash leaves both as they were).
+
+* A fresh table (``replace``, a first ingest) is aggregated from the lines just inserted.
+* An ``append`` aggregates only its own lines and adds their rows; a transaction that already had
+  lines in the store becomes irregular (its earlier weights are taken back by correction rows and
+  all its lines are counted exactly from ``rollup_irregular_lines``). Cost: one scan of two key
+  columns to find such transactions, plus work proportional to the appended lines.
+* Anything else (rollups missing, built from other metric declarations or in another format, a
+  storage upgrade) rebuilds them from every line.
+
+Class sizes are computed by sorting (no hash table over millions of invoices): the lines are sorted
+by transaction and product hierarchy once, and every class is a run of equal keys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+import duckdb
+import numpy as np
+import polars as pl
+
+from data.rollups import (
+    FORMAT,
+    IRREGULAR_COLUMNS,
+    IRREGULAR_TABLE,
+    LEVELS,
+    META_TABLE,
+    ROLLUPS,
+    TIME,
+    TXN_CONSTANT,
+    UNIT,
+    Catalog,
+    Rollup,
+    current_signatures,
+    metric_form,
+    metric_sql,
+    partial_metrics,
+    read_catalog,
+    write_catalog,
+)
+from data.schema import SALES_TABLE
+
+LINE_COLUMNS: tuple[str, ...] = ("sale_date", "invoice_id", "branch", "product_line", "item_group", "item_name",
+                                 "salesperson", "customer", "quantity", "revenue_e4", "cost_e4")
+WEIGHTS: tuple[str, ...] = tuple(f"w{i}" for i in range(len(LEVELS)))
+CUSTOMER_DAY_WEIGHT = "wcd"
+
+
+# -- class weights ---------------------------------------------------------------------------------
+def _runs(starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Run id of each sorted position and each run's length, from run-start flags."""
+    run = np.cumsum(starts) - 1
+    return run, np.bincount(run)
+
+
+def _changes(sorted_col: pl.Series) -> np.ndarray:
+    """True where a sorted column differs from the previous value (nulls equal each other)."""
+    return sorted_col.ne_missing(sorted_col.shift(1)).fill_null(True).to_numpy()
+
+
+def transaction_keys(lines: pl.DataFrame) -> pl.Series:
+    """The key the transactions metric counts: ``branch || '|' || invoice_id`` (null if either is)."""
+    return lines.select(pl.concat_str([pl.col("branch"), pl.lit("|"), pl.col("invoice_id")]).alias("txn"))["txn"]
+
+
+def transaction_weights(lines: pl.DataFrame, irregular_keys: Sequence[str] = ()) -> tuple[np.ndarray, np.ndarray]:
+    """Per line, the weight of its class at each level (n x levels) and whether its transaction is
+    irregular (lines disagree on date, salesperson or customer, or the key is in ``irregular_keys``).
+
+    Lines without an invoice count one transaction each at every level (weight ``UNIT``); lines of an
+    irregular transaction, or with an invoice but no branch (the metric's key is then null), weigh 0."""
+    n = lines.height
+    weights = np.zeros((n, len(LEVELS)), dtype=np.int64)
+    irregular = np.zeros(n, dtype=bool)
+    weights[lines["invoice_id"].is_null().to_numpy()] = UNIT
+    keys = transaction_keys(lines)
+    keyed = np.flatnonzero(keys.is_not_null().to_numpy())
+    if keyed.size == 0:
+        return weights, irregular
+    sub = lines[keyed].with_columns(keys.gather(keyed).alias("_txn"))
+    order = sub.select(pl.arg_sort_by(["_txn", *LEVELS[-1]], nulls_last=True)).to_series().to_numpy()
+    ordered = sub[order]
+    starts = _changes(ordered["_txn"])
+    run, _ = _runs(starts)
+    differs = np.zeros(len(order), dtype=bool)
+    for column in TXN_CONSTANT:
+        differs |= _changes(ordered[column])
+    differs &= ~starts
+    bad_runs = np.bincount(run, weights=differs) > 0
+    if irregular_keys:
+        forced = ordered["_txn"].is_in(list(irregular_keys)).to_numpy()
+        bad_runs |= np.bincount(run, weights=forced) > 0
+    bad = bad_runs[run]
+    level_starts = starts
+    positions = keyed[order]
+    for level, columns in enumerate(LEVELS):
+        if columns:
+            level_starts = level_starts | _changes(ordered[columns[-1]])
+        level_run, sizes = _runs(level_starts)
+        weights[positions, level] = np.where(bad, 0, UNIT // sizes[level_run])
+    irregular[positions] = bad
+    return weights, irregular
+
+
+def customer_day_weights(lines: pl.DataFrame, known: pl.DataFrame | None = None) -> np.ndarray:
+    """Per line, the weight of its (customer, day) class; 0 for a class that already has lines in the
+    store (``known``: its earlier lines already count it once)."""
+    n = lines.height
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = lines.select(pl.arg_sort_by(["sale_date", "customer"], nulls_last=True)).to_series().to_numpy()
+    ordered = lines.select("sale_date", "customer")[order]
+    starts = _changes(ordered["sale_date"]) | _changes(ordered["customer"])
+    run, sizes = _runs(starts)
+    out = np.empty(n, dtype=np.int64)
+    out[order] = UNIT // sizes[run]
+    if known is not None and known.height:
+        seen = lines.select("sale_date", "customer").join(
+            known.select("sale_date", "customer").unique().with_columns(pl.lit(True).alias("_seen")),
+            on=["sale_date", "customer"], how="left", nulls_equal=True, maintain_order="left",
+        )["_seen"].fill_null(False).to_numpy()
+        out[seen] = 0
+    return out
+
+
+# -- SQL pieces -------------------------------------------------------------------------------------
+@contextmanager
+def _registered(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> Iterator[str]:
+    name = f"rollup_src_{secrets.token_hex(4)}"
+    con.register(name, frame)
+    try:
+        yield name
+    finally:
+        con.unregister(name)
+
+
+def _time_expr(rollup: Rollup, source_is_lines: bool) -> list[str]:
+    if rollup.time is None:
+        return []
+    return [f"CAST(date_trunc('month', {TIME}) AS DATE) AS {TIME}" if source_is_lines else TIME]
+
+
+def _from_lines(rollup: Rollup, view: str, batch_id: int) -> tuple[str, list[object]]:
+    """Aggregate a view of lines (with weight columns) to the rollup's grain."""
+    select = _time_expr(rollup, True) + list(rollup.dims)
+    params: list[object] = []
+    for name, metric in partial_metrics().items():
+        text, values = metric_sql(metric)
+        select.append(f"{text} AS p_{name}")
+        params.extend(values)
+    select += [f"COALESCE(SUM({WEIGHTS[i]}), 0) AS t{i}" for i in rollup.levels]
+    if rollup.customer_days:
+        select.append(f"COALESCE(SUM({CUSTOMER_DAY_WEIGHT}), 0) AS w_cd")
+    select.append(f"CAST({int(batch_id)} AS INTEGER) AS batch_id")
+    groups = ", ".join(str(i + 1) for i in range(len(rollup.grain)))
+    return f"SELECT {', '.join(select)} FROM {view} GROUP BY {groups}", params
+
+
+def _corrections(rollup: Rollup, view: str, batch_id: int) -> str:
+    """Rows taking back the weights of lines whose transaction just became irregular (their money
+    and counts stay in the earlier rows; only transaction weights move)."""
+    select = _time_expr(rollup, True) + list(rollup.dims)
+    for name, metric in partial_metrics().items():
+        kind = metric_form(metric).kind  # type: ignore[union-attr]
+        select.append(f"{'0' if kind == 'sum' else 'NULL'} AS p_{name}")
+    select += [f"-COALESCE(SUM({WEIGHTS[i]}), 0) AS t{i}" for i in rollup.levels]
+    if rollup.customer_days:
+        select.append("0 AS w_cd")
+    select.append(f"CAST({int(batch_id)} AS INTEGER) AS batch_id")
+    groups = ", ".join(str(i + 1) for i in range(len(rollup.grain)))
+    return f"SELECT {', '.join(select)} FROM {view} GROUP BY {groups}"
+
+
+def _from_rollup(rollup: Rollup, batch_id: int) -> str:
+    """Aggregate this batch's rows of the source rollup to this (coarser) grain."""
+    select = list(rollup.grain)
+    for name, metric in partial_metrics().items():
+        kind = metric_form(metric).kind  # type: ignore[union-attr]
+        combine = {"sum": f"COALESCE(SUM(p_{name}), 0)", "min": f"MIN(p_{name})", "max": f"MAX(p_{name})"}[kind]
+        select.append(f"{combine} AS p_{name}")
+    select += [f"COALESCE(SUM(t{i}), 0) AS t{i}" for i in rollup.levels]
+    if rollup.customer_days:
+        select.append("COALESCE(SUM(w_cd), 0) AS w_cd")
+    select.append(f"CAST({int(batch_id)} AS INTEGER) AS batch_id")
+    groups = ", ".join(str(i + 1) for i in range(len(rollup.grain)))
+    return f"SELECT {', '.join(select)} FROM {rollup.source} WHERE batch_id = {int(batch_id)} GROUP BY {groups}"
+
+
+def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return bool(con.execute("SELECT COUNT(*) FROM duckdb_tables() WHERE table_name = ? AND database_name = "
+                            "current_database()", [table]).fetchall()[0][0])
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, select: str, params: list[object] | None = None) -> None:
+    if _exists(con, table):
+        con.execute(f"INSERT INTO {table} BY NAME {select}", params or [])
+    else:
+        con.execute(f"CREATE TABLE {table} AS {select}", params or [])
+
+
+def drop_all(con: duckdb.DuckDBPyConnection) -> None:
+    for table in [r.table for r in ROLLUPS] + [IRREGULAR_TABLE, META_TABLE]:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+# -- maintenance --------------------------------------------------------------------------------------
+def _touched_lines(con: duckdb.DuckDBPyConnection, batch: pl.DataFrame, batch_id: int) -> pl.DataFrame:
+    """Earlier lines of the transactions this batch adds lines to."""
+    keys = batch.select("branch", "invoice_id").drop_nulls().unique()
+    if keys.is_empty():
+        return pl.DataFrame(schema={c: batch.schema[c] for c in IRREGULAR_COLUMNS if c != "batch_id"})
+    with _registered(con, keys) as view:
+        return con.sql(
+            f"SELECT s.{', s.'.join(c for c in IRREGULAR_COLUMNS if c != 'batch_id')}, s.batch_id "
+            f"FROM {SALES_TABLE} s SEMI JOIN {view} k ON s.branch = k.branch AND s.invoice_id = k.invoice_id "
+            f"WHERE s.batch_id <> ?", params=[batch_id]).pl()
+
+
+def _irregular_keys(con: duckdb.DuckDBPyConnection, keys: pl.Series) -> set[str]:
+    """Which of these transaction keys are already irregular in the store."""
+    values = keys.drop_nulls().unique()
+    if values.is_empty() or not _exists(con, IRREGULAR_TABLE):
+        return set()
+    frame = pl.DataFrame({"k": values})
+    with _registered(con, frame) as view:
+        rows = con.sql(f"SELECT DISTINCT branch || '|' || invoice_id FROM {IRREGULAR_TABLE} "
+                       f"WHERE branch || '|' || invoice_id IN (SELECT k FROM {view})").fetchall()
+    return {r[0] for r in rows}
+
+
+def _known_customer_days(con: duckdb.DuckDBPyConnection, batch: pl.DataFrame, batch_id: int) -> pl.DataFrame:
+    pairs = batch.select("sale_date", "customer").unique()
+    low, high = batch["sale_date"].min(), batch["sale_date"].max()
+    with _registered(con, pairs) as view:
+        return con.sql(
+            f"SELECT DISTINCT s.sale_date, s.customer FROM {SALES_TABLE} s SEMI JOIN {view} k "
+            f"ON s.sale_date = k.sale_date AND s.customer IS NOT DISTINCT FROM k.customer "
+            f"WHERE s.batch_id <> ? AND s.sale_date BETWEEN ? AND ?", params=[batch_id, low, high]).pl()
+
+
+def _with_weights(lines: pl.DataFrame, weights: np.ndarray, customer_days: np.ndarray | None) -> pl.DataFrame:
+    columns = [pl.Series(name, weights[:, i]) for i, name in enumerate(WEIGHTS)]
+    if customer_days is not None:
+        columns.append(pl.Series(CUSTOMER_DAY_WEIGHT, customer_days))
+    return lines.with_columns(columns)
+
+
+def _apply(con: duckdb.DuckDBPyConnection, batch: pl.DataFrame, batch_id: int, incremental: bool) -> None:
+    """Add one batch of lines (already inserted into the sales table) to every rollup."""
+    batch = batch.select(LINE_COLUMNS)
+    touched = _touched_lines(con, batch, batch_id) if incremental else None
+    forced: set[str] = set()
+    newly_irregular = pl.DataFrame()
+    if touched is not None and touched.height:
+        touched_keys = transaction_keys(touched)
+        already = _irregular_keys(con, touched_keys)
+        forced = set(touched_keys.drop_nulls().unique().to_list())
+        newly_irregular = touched.filter(~touched_keys.is_in(list(already)))
+    weights, irregular = transaction_weights(batch, sorted(forced))
+    known_days = _known_customer_days(con, batch, batch_id) if incremental else None
+    lines = _with_weights(batch, weights, customer_day_weights(batch, known_days))
+    irregular_rows = lines.filter(pl.Series(irregular)).select(IRREGULAR_COLUMNS[:-1]).with_columns(
+        pl.lit(batch_id, dtype=pl.Int32).alias("batch_id"))
+    if newly_irregular.height:
+        irregular_rows = pl.concat([irregular_rows, newly_irregular.select(IRREGULAR_COLUMNS[:-1]).with_columns(
+            pl.lit(batch_id, dtype=pl.Int32).alias("batch_id"))], how="vertical_relaxed")
+    with _registered(con, lines) as view:
+        for rollup in ROLLUPS:
+            if rollup.source is None:
+                select, params = _from_lines(rollup, view, batch_id)
+                _insert(con, rollup.table, select, params)
+    if newly_irregular.height:
+        # Their earlier weights were computed from exactly these lines (a regular transaction's
+        # lines all came in one batch), so recomputing them gives what to take back.
+        old_weights, _ = transaction_weights(newly_irregular)
+        undo = _with_weights(newly_irregular, old_weights, None)
+        with _registered(con, undo) as view:
+            for rollup in ROLLUPS:
+                if rollup.source is None:
+                    _insert(con, rollup.table, _corrections(rollup, view, batch_id))
+    for rollup in ROLLUPS:
+        if rollup.source is not None:
+            _insert(con, rollup.table, _from_rollup(rollup, batch_id))
+    with _registered(con, irregular_rows) as view:
+        columns = ", ".join(IRREGULAR_COLUMNS)
+        if not _exists(con, IRREGULAR_TABLE):
+            types = {c: t for c, t in zip(IRREGULAR_COLUMNS,
+                                          ["DATE", *["VARCHAR"] * 7, "INTEGER"], strict=True)}
+            con.execute(f"CREATE TABLE {IRREGULAR_TABLE} ({', '.join(f'{c} {t}' for c, t in types.items())})")
+        con.execute(f"INSERT INTO {IRREGULAR_TABLE} ({columns}) SELECT {columns} FROM {view}")
+
+
+def _catalog(con: duckdb.DuckDBPyConnection, previous: Catalog | None, batch: pl.DataFrame | None) -> Catalog:
+    def bound(pick, old: dt.date | None, new: dt.date | None) -> dt.date | None:  # type: ignore[no-untyped-def]
+        values = [v for v in (old, new) if v is not None]
+        return pick(values) if values else None
+
+    if previous is None or batch is None:
+        query = f"SELECT MIN(sale_date), MAX(sale_date), COUNT(*) FROM {SALES_TABLE}"
+        first, last, lines = con.execute(query).fetchall()[0]
+    else:
+        first = bound(min, previous.first_sale, batch["sale_date"].min())
+        last = bound(max, previous.last_sale, batch["sale_date"].max())
+        lines = previous.lines + batch.height
+    rows = {r.table: con.execute(f"SELECT COUNT(*) FROM {r.table}").fetchall()[0][0] for r in ROLLUPS}
+    irregular = con.execute(f"SELECT COUNT(*) FROM {IRREGULAR_TABLE}").fetchall()[0][0]
+    return Catalog(format=FORMAT, unit=UNIT, first_sale=first, last_sale=last, lines=int(lines),
+                   irregular_lines=int(irregular), rows={k: int(v) for k, v in rows.items()},
+                   signatures=current_signatures())
+
+
+def _all_lines(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    return con.sql(f"SELECT {', '.join(LINE_COLUMNS)} FROM {SALES_TABLE}").pl()
+
+
+def maintain(con: duckdb.DuckDBPyConnection, frames: Sequence[pl.DataFrame], batch_id: int) -> None:
+    """Bring the rollups of the snapshot being written up to date with its sales lines.
+
+    ``frames`` are the sales lines this write inserted (storage schema), all under ``batch_id``."""
+    catalog = read_catalog(con)
+    earlier = con.execute(f"SELECT COUNT(*) FROM {SALES_TABLE} WHERE batch_id IS DISTINCT FROM ?",
+                          [batch_id]).fetchall()[0][0]
+    batch = pl.concat([f.select(LINE_COLUMNS) for f in frames], how="vertical_relaxed") if frames else None
+    fits = catalog is not None and catalog.signatures == current_signatures()
+    if fits and batch is None:
+        return  # nothing new in the sales table
+    if fits and batch is not None and earlier > 0:
+        if batch.height:
+            _apply(con, batch, batch_id, incremental=True)
+        write_catalog(con, _catalog(con, catalog, batch))
+        return
+    drop_all(con)
+    if earlier == 0 and batch is not None:
+        lines = batch  # a fresh table holds exactly this batch: no need to read it back
+    else:
+        lines = _all_lines(con)
+    _apply(con, lines, batch_id, incremental=False)
+    write_catalog(con, _catalog(con, None, None))
