@@ -68,12 +68,6 @@ def _callback_map() -> dict[str, Any]:
     return found
 
 
-def section_ids() -> list[str]:
-    """Every page section filled by a ``section_callback`` (a chart, KPI cards or a table)."""
-    return [key.removesuffix(".children") for key, spec in _callback_map().items()
-            if key.endswith(".children") and [i["id"] for i in spec.get("inputs", [])][:2] == _SECTION_INPUTS]
-
-
 def chart_ids() -> list[str]:
     """Sections that can be embedded alone (no page control they depend on), in page order."""
     ids = []
@@ -175,9 +169,26 @@ def _lock_filters(body: dict[str, Any], grant: EmbedGrant, token: str) -> None:
                     entry["value"] = locked_search
 
 
+# What an embed page's own callbacks write besides its chart: the shell's URL/filter sync, its
+# routing and chrome, summaries and downloads. Anything else made with a link is refused.
+SHELL_OUTPUTS = frozenset({
+    "url", "filter-preset", "filter-dates", "filter-compare", "filters", "xfilter-undo", "filter-notice",
+    "filter-area", "nav-area", "page-content", "xfilter-badge", "xfilter-chip", "filter-summary", "refresh-token",
+    "download",
+})
+SHELL_PATTERN_TYPES = ('"type":"filter-dim"', '"type":"nav-link"')
+
+
 def _outputs(body: dict[str, Any]) -> set[str]:
+    """The component ids a callback request writes (``..a.prop...b.prop..`` or ``a.prop``)."""
     output = str(body.get("output") or "")
-    return {part.split(".")[0] for part in output.strip(".").split("...") if part}
+    return {part.rsplit(".", 1)[0] for part in output.strip(".").split("...") if part}
+
+
+def _allowed_output(component: str, chart: str) -> bool:
+    if component.startswith("{"):
+        return any(kind in component.replace(" ", "") for kind in SHELL_PATTERN_TYPES)
+    return component == chart or component in SHELL_OUTPUTS
 
 
 def _callback() -> Response | None:
@@ -197,8 +208,7 @@ def _callback() -> Response | None:
         grant = verify(_settings(), str(token))
     except BadLink as exc:
         return _callback_refusal(str(exc))
-    other_sections = (_outputs(body) & set(section_ids())) - {grant.chart}
-    if other_sections:
+    if not all(_allowed_output(component, grant.chart) for component in _outputs(body)):
         return _callback_refusal("this link shows one chart only")
     enter_scope(grant.effective_scope)
     _lock_filters(body, grant, str(token))

@@ -106,6 +106,16 @@ def test_a_crafted_url_search_is_replaced_by_the_signed_one(servers):
     assert response.json()["response"] == {"filter-area": {"style": hidden}, "nav-area": {"style": hidden}}
 
 
+def test_a_link_cannot_run_other_callbacks(servers):
+    """A page control's callback (here the branch trend's metric switch) is not the link's chart."""
+    body = {"output": "branches-trend.children", "outputs": {"id": "branches-trend", "property": "children"},
+            "inputs": [{"id": "filters", "property": "data", "value": LOCKED.as_dict()},
+                       {"id": "refresh-token", "property": "data", "value": 0},
+                       {"id": "branches-trend-metric", "property": "value", "value": "revenue"}],
+            "changedPropIds": ["branches-trend-metric.value"], "state": [], BODY_KEY: _token()}
+    assert _post(servers["strict"], body).status_code == 403
+
+
 @pytest.mark.parametrize("case", ["no-token", "altered", "expired", "other-chart"])
 def test_refused_callback_requests(servers, case):
     token = {"no-token": None, "altered": _token()[:-2] + "zz", "expired": _token(now=1_000_000_000.0),
