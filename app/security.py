@@ -24,9 +24,15 @@ def security_headers(settings: Settings) -> dict[str, str]:
 def init_security_headers(server: Flask) -> None:
     headers = security_headers(server.config["MAUZO_SETTINGS"])
 
+    frame_rule = headers.pop("Content-Security-Policy")
+
     @server.after_request
     def _headers(response: Response) -> Response:
         response.headers.pop("X-Frame-Options", None)
+        policy = response.headers.get("Content-Security-Policy", "")
+        if "frame-ancestors" not in policy:  # a route's own policy keeps its rules and gains ours
+            combined = f"{policy.rstrip('; ')}; {frame_rule}" if policy else frame_rule
+            response.headers["Content-Security-Policy"] = combined
         for name, value in headers.items():
             response.headers.setdefault(name, value)
         return response

@@ -11,6 +11,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from flask import Response
 
 from app import create_app
 from app.config import Settings
@@ -106,3 +107,16 @@ def test_the_chart_ids_are_listed_on_a_page(strict):
         text = response.get_data(as_text=True)
         assert all(f"<code>{chart}</code>" in text for chart in chart_ids())
         assert "Nakuru" not in text
+
+
+def test_a_routes_own_policy_gains_frame_ancestors_and_x_frame_options_goes(demo_store: Path):
+    server = _app(demo_store).server
+
+    @server.get("/_test/own-policy")
+    def _own() -> Response:
+        return Response("{}", mimetype="application/json",
+                        headers={"Content-Security-Policy": "default-src 'self'", "X-Frame-Options": "DENY"})
+
+    response = server.test_client().get("/_test/own-policy")
+    assert response.headers["Content-Security-Policy"] == "default-src 'self'; frame-ancestors 'self'"
+    assert "X-Frame-Options" not in response.headers
