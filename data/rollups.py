@@ -243,4 +243,7 @@ def read_catalog(con: duckdb.DuckDBPyConnection) -> Catalog | None:
 
 def write_catalog(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
     con.execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key VARCHAR PRIMARY KEY, value VARCHAR)")
-    con.execute(f"INSERT OR REPLACE INTO {META_TABLE} VALUES ('catalog', ?)", [catalog.to_json()])
+    # DELETE + INSERT, not INSERT OR REPLACE: a copied snapshot's table (CREATE TABLE AS, when another
+    # dataset is replaced) has no primary key to resolve a conflict on.
+    con.execute(f"DELETE FROM {META_TABLE} WHERE key = 'catalog'")
+    con.execute(f"INSERT INTO {META_TABLE} VALUES ('catalog', ?)", [catalog.to_json()])
