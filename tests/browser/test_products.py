@@ -59,7 +59,7 @@ def test_products_render_with_data_and_no_console_errors(page, live_url, demo_st
 
 
 def test_filter_change_updates_figures_url_and_survives_reload(page, live_url, demo_store):
-    lines, _, _ = _frames(demo_store, branches=["Mombasa"])
+    lines, _, _ = _frames(demo_store, branch=["Mombasa"])
     _open(page, live_url)
     before = _plot(page, LINES, "Array.from(el.data[1].x)")
     select_dropdown(page, dim_control("branch"), "Mombasa")
@@ -94,7 +94,7 @@ def test_alignment_controls_switch_level_and_basis(page, live_url, demo_store):
     _, _, filters = _frames(demo_store)
     groups = breakdown(filters, "item_group", context=("product_line",)).height
     _open(page, live_url)
-    page.get_by_label("Item groups").check()
+    page.get_by_role("radio", name="Item groups").check()
     page.wait_for_function(f"n => document.querySelector('{ALIGN}').data.reduce((k, t) => k + t.x.length, 0) === n",
                            arg=groups)
     page.get_by_label("Share of transactions").check()

@@ -57,7 +57,7 @@ def test_salespeople_render_with_data_and_no_console_errors(page, live_url, demo
 
 
 def test_filter_change_updates_figures_url_and_survives_reload(page, live_url, demo_store):
-    want = _expected(demo_store, branches=["Mombasa"])
+    want = _expected(demo_store, branch=["Mombasa"])
     _open(page, live_url)
     before = _plot(page, MARGIN, "Array.from(el.data[0].x)")
     select_dropdown(page, dim_control("branch"), "Mombasa")
