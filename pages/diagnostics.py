@@ -17,6 +17,7 @@ from flask import current_app
 from app.api import status
 from components.format import count
 from components.layout import card
+from data.scope import current_scope
 
 STATUS_COLORS = {"ok": "success", "degraded": "warning", "unreachable": "danger"}
 
@@ -126,10 +127,22 @@ def ingest_table(limit: int = 10) -> Any:
                      className="mb-0", id="diag-ingests")
 
 
+SCOPED_NOTE = "Store-wide row counts and ingest history are hidden: this view is limited to part of the data."
+
+
+def _scoped_store(store: dict[str, Any]) -> dict[str, Any]:
+    """A scoped viewer (token, login or signed link) may not learn store-wide totals or file names."""
+    return {**store, "rows": None, "lastIngest": {k: v for k, v in (store.get("lastIngest") or {}).items()
+                                                 if k in ("ingestedAt", "mode")}}
+
+
 def layout(**_query: object) -> html.Div:
     store = status.store_status(show_detail=True)
     druid = status.druid_status(show_detail=True)
     cache = status.cache_status(current_app)
+    scoped = not current_scope().unrestricted
+    if scoped:
+        store = _scoped_store(store)
     return html.Div([
         html.Div([html.H2("Diagnostics", className="h4 mb-0"),
                   html.Div("Is the app healthy, and how fresh is the data?", className="text-muted small")],
@@ -140,7 +153,8 @@ def layout(**_query: object) -> html.Div:
             dbc.Col(cache_card(cache), md=6, xl=3),
             dbc.Col(freshness_card(store), md=6, xl=3),
         ], className="g-3"),
-        html.Div(card(ingest_table(), title="Recent ingests", subtitle="Newest first"), className="mt-3"),
+        html.Div(card(html.Div(SCOPED_NOTE, className="text-muted", id="diag-ingests") if scoped else ingest_table(),
+                      title="Recent ingests", subtitle="Newest first"), className="mt-3"),
     ], id="diagnostics-page")
 
 
