@@ -65,9 +65,41 @@ def _changes(sorted_col: pl.Series) -> np.ndarray:
     return sorted_col.ne_missing(sorted_col.shift(1)).fill_null(True).to_numpy()
 
 
+def _steps(values: np.ndarray) -> np.ndarray:
+    """True where a sorted integer array differs from the previous value (True at 0)."""
+    out = np.empty(values.shape[0], dtype=bool)
+    if values.shape[0]:
+        out[0] = True
+        np.not_equal(values[1:], values[:-1], out=out[1:])
+    return out
+
+
+def _codes(series: pl.Series) -> np.ndarray:
+    """Integer codes that are equal exactly when the values are (nulls share one code)."""
+    if series.dtype == pl.Date:
+        return series.cast(pl.Int64).fill_null(-(2**40)).to_numpy()
+    return series.cast(pl.String).cast(pl.Categorical).to_physical().cast(pl.Int64).fill_null(-1).to_numpy()
+
+
 def transaction_keys(lines: pl.DataFrame) -> pl.Series:
     """The key the transactions metric counts: ``branch || '|' || invoice_id`` (null if either is)."""
     return lines.select(pl.concat_str([pl.col("branch"), pl.lit("|"), pl.col("invoice_id")]).alias("txn"))["txn"]
+
+
+def _transaction_order(keys: pl.Series, keyed: np.ndarray, levels: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Keyed lines sorted so each transaction's lines are adjacent, and within it each class's; and
+    the run starts of transactions. Sorting by a 64-bit hash of the key (integers, cheap) is checked
+    against the keys themselves: should two keys share a hash, the keys are sorted as text instead."""
+    order = np.lexsort((*reversed(levels), keys.hash().to_numpy(), ~keyed))[: int(keyed.sum())]
+    sorted_keys = keys.gather(order)
+    starts = _changes(sorted_keys)
+    hashed = _steps(keys.hash().to_numpy()[order])
+    if (starts & ~hashed).any():  # a hash collision: order by the text of the keys
+        frame = pl.DataFrame({"k": keys, **{f"c{i}": c for i, c in enumerate(levels)}})
+        by_text = frame.select(pl.arg_sort_by(["k", *(f"c{i}" for i in range(len(levels)))], nulls_last=True))
+        order = by_text.to_series().to_numpy()[: int(keyed.sum())]
+        starts = _changes(keys.gather(order))
+    return order, starts
 
 
 def transaction_weights(lines: pl.DataFrame, irregular_keys: Sequence[str] = ()) -> tuple[np.ndarray, np.ndarray]:
@@ -81,31 +113,28 @@ def transaction_weights(lines: pl.DataFrame, irregular_keys: Sequence[str] = ())
     irregular = np.zeros(n, dtype=bool)
     weights[lines["invoice_id"].is_null().to_numpy()] = UNIT
     keys = transaction_keys(lines)
-    keyed = np.flatnonzero(keys.is_not_null().to_numpy())
-    if keyed.size == 0:
+    keyed = keys.is_not_null().to_numpy()
+    if not keyed.any():
         return weights, irregular
-    sub = lines[keyed].with_columns(keys.gather(keyed).alias("_txn"))
-    order = sub.select(pl.arg_sort_by(["_txn", *LEVELS[-1]], nulls_last=True)).to_series().to_numpy()
-    ordered = sub[order]
-    starts = _changes(ordered["_txn"])
+    levels = [_codes(lines[column]) for column in LEVELS[-1]]
+    order, starts = _transaction_order(keys, keyed, levels)
     run, _ = _runs(starts)
-    differs = np.zeros(len(order), dtype=bool)
+    differs = np.zeros(order.shape[0], dtype=bool)
     for column in TXN_CONSTANT:
-        differs |= _changes(ordered[column])
+        differs |= _steps(_codes(lines[column])[order])
     differs &= ~starts
     bad_runs = np.bincount(run, weights=differs) > 0
     if irregular_keys:
-        forced = ordered["_txn"].is_in(list(irregular_keys)).to_numpy()
+        forced = keys.gather(order).is_in(list(irregular_keys)).to_numpy()
         bad_runs |= np.bincount(run, weights=forced) > 0
     bad = bad_runs[run]
     level_starts = starts
-    positions = keyed[order]
     for level, columns in enumerate(LEVELS):
         if columns:
-            level_starts = level_starts | _changes(ordered[columns[-1]])
+            level_starts = level_starts | _steps(levels[len(columns) - 1][order])
         level_run, sizes = _runs(level_starts)
-        weights[positions, level] = np.where(bad, 0, UNIT // sizes[level_run])
-    irregular[positions] = bad
+        weights[order, level] = np.where(bad, 0, UNIT // sizes[level_run])
+    irregular[order] = bad
     return weights, irregular
 
 
@@ -115,9 +144,9 @@ def customer_day_weights(lines: pl.DataFrame, known: pl.DataFrame | None = None)
     n = lines.height
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    order = lines.select(pl.arg_sort_by(["sale_date", "customer"], nulls_last=True)).to_series().to_numpy()
-    ordered = lines.select("sale_date", "customer")[order]
-    starts = _changes(ordered["sale_date"]) | _changes(ordered["customer"])
+    days, customers = _codes(lines["sale_date"]), _codes(lines["customer"])
+    order = np.lexsort((customers, days))
+    starts = _steps(days[order]) | _steps(customers[order])
     run, sizes = _runs(starts)
     out = np.empty(n, dtype=np.int64)
     out[order] = UNIT // sizes[run]
@@ -144,7 +173,9 @@ def _registered(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> Iterator
 def _time_expr(rollup: Rollup, source_is_lines: bool) -> list[str]:
     if rollup.time is None:
         return []
-    return [f"CAST(date_trunc('month', {TIME}) AS DATE) AS {TIME}" if source_is_lines else TIME]
+    if rollup.time == "month" and source_is_lines:
+        return [f"CAST(date_trunc('month', {TIME}) AS DATE) AS {TIME}"]
+    return [TIME]
 
 
 def _from_lines(rollup: Rollup, view: str, batch_id: int) -> tuple[str, list[object]]:
@@ -178,9 +209,9 @@ def _corrections(rollup: Rollup, view: str, batch_id: int) -> str:
     return f"SELECT {', '.join(select)} FROM {view} GROUP BY {groups}"
 
 
-def _from_rollup(rollup: Rollup, batch_id: int) -> str:
+def _from_rollup(rollup: Rollup, source: Rollup, batch_id: int) -> str:
     """Aggregate this batch's rows of the source rollup to this (coarser) grain."""
-    select = list(rollup.grain)
+    select = _time_expr(rollup, source.time == "day") + list(rollup.dims)
     for name, metric in partial_metrics().items():
         kind = metric_form(metric).kind  # type: ignore[union-attr]
         combine = {"sum": f"COALESCE(SUM(p_{name}), 0)", "min": f"MIN(p_{name})", "max": f"MAX(p_{name})"}[kind]
@@ -285,9 +316,10 @@ def _apply(con: duckdb.DuckDBPyConnection, batch: pl.DataFrame, batch_id: int, i
             for rollup in ROLLUPS:
                 if rollup.source is None:
                     _insert(con, rollup.table, _corrections(rollup, view, batch_id))
+    by_table = {r.table: r for r in ROLLUPS}
     for rollup in ROLLUPS:
         if rollup.source is not None:
-            _insert(con, rollup.table, _from_rollup(rollup, batch_id))
+            _insert(con, rollup.table, _from_rollup(rollup, by_table[rollup.source], batch_id))
     with _registered(con, irregular_rows) as view:
         columns = ", ".join(IRREGULAR_COLUMNS)
         if not _exists(con, IRREGULAR_TABLE):

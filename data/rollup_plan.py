@@ -6,8 +6,9 @@ returns None, and the engine then runs the ordinary SQL over the lines. The rule
 
 * **Dates.** Month rollups answer whole months only: a date range must start on the first of a
   month and end on the last day of one, after clamping it to the data's own first and last sale
-  (so "year to date" ending on the latest sale is whole months). Day and week trends, and ranges
-  with partial months, go to the lines. Rollups without a time column answer views with no dates.
+  (so "year to date" ending on the latest sale is whole months), and trends by month, quarter or
+  year. The daily rollup answers any dates and any grain. Rollups without a time column answer
+  views with no dates and no trend.
 * **Columns.** Every column the query groups or filters by (filters, scope, conditions) must be in
   the rollup's grain.
 * **Transactions** use the weights of the product level that matches the query: every product
@@ -15,11 +16,12 @@ returns None, and the engine then runs the ordinary SQL over the lines. The rule
   does not group by must be filtered to a single value (else one invoice would count once per
   product line of the filter). Irregular transactions are counted from their lines and added.
 * **Active days** (per customer) use the customer-day weights when the query groups by customer
-  only and filters nothing but dates; otherwise the lines answer.
+  only and filters nothing but dates; otherwise they are counted over the daily rollup's days.
 
 Different metrics may come from different rollups (sums from a small one, the distinct customer
-count from one that keeps customers); the parts are joined on the groups, and the result has the
-same columns, order and types as the lines' query (the engine casts it to that schema).
+count from one that keeps customers), or from the lines when no rollup can answer one (customers
+per item over a date range); the parts are joined on the groups, and the result has the same
+columns, order and types as the lines' query (the engine casts it to that schema).
 """
 
 from __future__ import annotations
@@ -47,6 +49,11 @@ from data.sql import PERIOD, QuerySpec, order_clause, where_clause
 
 MONTHLY_GRAINS = frozenset({TimeGrain.MONTH, TimeGrain.QUARTER, TimeGrain.YEAR})
 IRREGULAR_SQL = "COUNT(DISTINCT branch || '|' || invoice_id)"
+# The lines themselves, as the source of last resort for a metric no rollup can answer (the other
+# metrics of the query still come from rollups).
+LINES = Rollup(SALES.table, "day", tuple(SALES.dimensions))
+# What joining one more part costs, in rows scanned (per-query overhead of a subquery and a join).
+PART_COST = 200_000
 
 
 @dataclass
@@ -61,16 +68,18 @@ def _month_end(day: dt.date) -> bool:
     return (day + dt.timedelta(days=1)).day == 1
 
 
-def _effective_dates(spec: QuerySpec, catalog: Catalog) -> tuple[dt.date | None, dt.date | None] | None:
-    """The date range with ends beyond the data dropped; None when it cuts a month."""
+def _effective_dates(spec: QuerySpec, catalog: Catalog) -> tuple[dt.date | None, dt.date | None]:
+    """The date range with ends beyond the data dropped (they select the same lines)."""
     start, end = spec.filters.start, spec.filters.end
     if start is not None and catalog.first_sale is not None and start <= catalog.first_sale:
         start = None
     if end is not None and catalog.last_sale is not None and end >= catalog.last_sale:
         end = None
-    if (start is not None and start.day != 1) or (end is not None and not _month_end(end)):
-        return None
     return start, end
+
+
+def _whole_months(start: dt.date | None, end: dt.date | None) -> bool:
+    return (start is None or start.day == 1) and (end is None or _month_end(end))
 
 
 def _restricted(spec: QuerySpec, scope: Scope) -> tuple[set[str], set[str]]:
@@ -94,56 +103,75 @@ def _transaction_level(grouped: set[str], filtered: set[str], single: set[str]) 
     return None
 
 
-def _candidates(columns: set[str], dated: bool, catalog: Catalog) -> list[Rollup]:
-    """Rollups holding every column, smallest first (time-less ones only for views without dates)."""
-    fits = [r for r in ROLLUPS if columns <= set(r.dims) and (r.time == "month" or not dated)]
+def _candidates(spec: QuerySpec, columns: set[str], dates: tuple[dt.date | None, dt.date | None],
+                catalog: Catalog) -> list[Rollup]:
+    """Rollups holding every column whose time grain can answer the dates and the trend grain,
+    smallest first."""
+    grain = TimeGrain(spec.grain) if spec.grain is not None else None
+
+    def in_time(rollup: Rollup) -> bool:
+        if rollup.time is None:
+            return grain is None and dates == (None, None)
+        if rollup.time == "month":
+            return (grain is None or grain in MONTHLY_GRAINS) and _whole_months(*dates)
+        return True  # daily
+
+    fits = [r for r in ROLLUPS if columns <= set(r.dims) and in_time(r)]
     return sorted(fits, key=lambda r: (catalog.rows.get(r.table, 0), r.table))
 
 
-def _serves(rollup: Rollup, form: Form, level: int | None) -> bool:
+def _serves(rollup: Rollup, form: Form, level: int | None, day_weights: bool) -> bool:
     if form.kind == "transactions":
         return level is not None and level in rollup.levels
     if form.kind == "distinct":
         return form.columns <= set(rollup.dims)
     if form.kind == "active_days":
-        return rollup.customer_days
+        return rollup.customer_days and (day_weights or rollup.time == "day")
     return True  # partials are in every rollup
 
 
-def _expression(name: str, form: Form, level: int | None, unit: int, metric_sql: str, params: list[object]
-                ) -> tuple[str, list[object]]:
+def _expression(name: str, form: Form, level: int | None, unit: int, metric_sql: str, params: list[object],
+                day_weights: bool) -> tuple[str, list[object]]:
     if form.kind == "sum":
         return f"COALESCE(SUM(p_{name}), 0)", []
     if form.kind in ("min", "max"):
         return f"{form.kind.upper()}(p_{name})", []
     if form.kind == "transactions":
         return f"COALESCE(SUM(t{level}), 0)", []  # combined with the irregular count at the end
-    if form.kind == "active_days":
+    if form.kind == "active_days" and day_weights:
         return f"(COALESCE(SUM(w_cd), 0) + {unit - 1}) // {unit}", []
-    return metric_sql, params  # a distinct count over columns the rollup keeps
+    return metric_sql, params  # a distinct count over columns the rollup keeps (days: the daily rollup)
+
+
+def _assign(needs: dict[str, Form], candidates: list[Rollup], rows: dict[str, int], level: int | None,
+            day_weights: bool) -> dict[str, Rollup] | None:
+    """Which relation computes each metric: the cheapest set of parts (each part costs a scan of its
+    rows plus a fixed ``PART_COST`` for the join). ``LINES`` takes what no rollup can answer; None
+    when the lines would compute everything (then the plain query is the better plan)."""
+    smallest = {name: next((r for r in candidates if _serves(r, form, level, day_weights)), LINES)
+                for name, form in needs.items()}
+    if all(source is LINES for source in smallest.values()):
+        return None
+    split_cost = sum(PART_COST + rows[r.table] for r in {r.table: r for r in smallest.values()}.values())
+    whole = next((r for r in candidates if all(_serves(r, f, level, day_weights) for f in needs.values())), None)
+    if whole is not None and PART_COST + rows[whole.table] <= split_cost:
+        return dict.fromkeys(needs, whole)
+    return smallest
 
 
 def plan(spec: QuerySpec, scope: Scope, catalog: Catalog, dialect: Dialect) -> CompiledQuery | None:
     """SQL over rollups giving exactly what ``compile_query(spec, ...)`` gives over the lines, or None."""
     if spec.dataset is not SALES or not spec.aggregates:
         return None
-    if spec.grain is not None and TimeGrain(spec.grain) not in MONTHLY_GRAINS:
-        return None
     dates = _effective_dates(spec, catalog)
-    if dates is None:
-        return None
     grouped = {spec.dataset.dimension(name).name for name in spec.dimensions}
     filtered, single = _restricted(spec, scope)
-    columns = grouped | filtered
-    dated = spec.grain is not None or dates != (None, None)
-    candidates = _candidates(columns, dated, catalog)
-    if not candidates:
-        return None
+    candidates = _candidates(spec, grouped | filtered, dates, catalog)
     level = _transaction_level(grouped, filtered, single)
-
-    parts: dict[str, _Part] = {}
-    finals: list[tuple[str, str]] = []  # (output name, expression over the parts)
-    needs_irregular = False
+    # Customer-day weights count active days when nothing splits a customer's day (groups: the
+    # customer; filters: dates only); otherwise days are counted over the daily rollup.
+    day_weights = grouped == {"customer"} and not filtered - {"customer"}
+    needs: dict[str, Form] = {}
     for name in spec.aggregates:
         metric = spec.dataset.metric(name)
         form = metric_form(metric)
@@ -151,18 +179,29 @@ def plan(spec: QuerySpec, scope: Scope, catalog: Catalog, dialect: Dialect) -> C
             return None
         if form.kind == "transactions" and metric.sql != TRANSACTIONS_SQL:
             return None
-        if form.kind == "active_days" and (grouped != {"customer"} or filtered - {"customer"}):
-            return None
-        source = next((r for r in candidates if _serves(r, form, level)), None)
-        if source is None:
-            return None
+        needs[name] = form
+    rows = {**catalog.rows, LINES.table: catalog.lines}
+    sources = _assign(needs, candidates, rows, level, day_weights)
+    if sources is None:
+        return None
+
+    parts: dict[str, _Part] = {}
+    finals: list[tuple[str, str]] = []  # (output name, expression over the parts)
+    needs_irregular = False
+    for name, form in needs.items():
+        metric = spec.dataset.metric(name)
+        source = sources[name]
         text = metric.sql.format(time=TIME, params=", ".join("?" for _ in metric.params))  # type: ignore[union-attr]
-        expression, params = _expression(name, form, level, catalog.unit, text, list(metric.params))
+        if source is LINES:  # the metric's own SQL over the lines (exact by definition)
+            expression, params = text, list(metric.params)
+        else:
+            weights = day_weights and source.time != "day"
+            expression, params = _expression(name, form, level, catalog.unit, text, list(metric.params), weights)
         part = parts.setdefault(source.table, _Part(source.table))
         alias = f"m_{name}"
         part.outputs.append((alias, expression, params))
         index = list(parts).index(source.table)
-        if form.kind == "transactions":
+        if form.kind == "transactions" and source is not LINES:
             needs_irregular = catalog.irregular_lines > 0
             irregular = " + COALESCE(ir.n, 0)" if needs_irregular else ""
             finals.append((name, f"(p{index}.{alias} + {catalog.unit - 1}) // {catalog.unit}{irregular}"))
@@ -174,8 +213,11 @@ def plan(spec: QuerySpec, scope: Scope, catalog: Catalog, dialect: Dialect) -> C
     rollup_filters = spec.filters.with_dates(*dates)
     subqueries: list[tuple[str, str]] = []  # (alias, SQL)
     params: list[object] = []
+    by_table = {r.table: r for r in (*ROLLUPS, LINES)}
     for index, part in enumerate(parts.values()):
-        text, values = _subquery(part.relation, part.outputs, bucket, spec, rollup_filters, scope, dialect)
+        # Monthly rollups need the clamped (whole-month) dates; daily ones and the lines the view's own.
+        filters = rollup_filters if by_table[part.relation].time != "day" else spec.filters
+        text, values = _subquery(part.relation, part.outputs, bucket, spec, filters, scope, dialect)
         subqueries.append((f"p{index}", text))
         params.extend(values)
     if needs_irregular:  # exact dates: these are lines

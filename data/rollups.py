@@ -72,7 +72,7 @@ class Rollup:
     """One aggregate table: lines grouped by ``dims`` (and by month when ``time`` is "month")."""
 
     table: str
-    time: str | None  # "month" or None (all time in one row per group)
+    time: str | None  # "day", "month" or None (all time in one row per group)
     dims: tuple[str, ...]
     source: str | None = None  # built from this (finer) rollup instead of the lines
 
@@ -91,12 +91,14 @@ class Rollup:
 
 
 # Finest first: coarser ones are built from them. Which one answers a query is decided by size.
+# Monthly ones answer whole months; the daily one any dates (and active days under any filter).
 ROLLUPS: tuple[Rollup, ...] = (
     Rollup("rollup_item_month", "month", ("branch", "salesperson", "product_line", "item_group", "item_name")),
     Rollup("rollup_customer_month", "month", ("branch", "salesperson", "product_line", "customer")),
     Rollup("rollup_customer_item", None,
            ("branch", "salesperson", "product_line", "item_group", "item_name", "customer")),
-    Rollup("rollup_account_month", "month", ("branch", "salesperson", "customer"), source="rollup_customer_month"),
+    Rollup("rollup_customer_day", "day", ("branch", "salesperson", "customer")),
+    Rollup("rollup_account_month", "month", ("branch", "salesperson", "customer"), source="rollup_customer_day"),
     Rollup("rollup_customer", None, ("branch", "salesperson", "product_line", "customer"),
            source="rollup_customer_month"),
     Rollup("rollup_line_month", "month", ("branch", "salesperson", "product_line"), source="rollup_item_month"),

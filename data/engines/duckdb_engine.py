@@ -230,4 +230,5 @@ class DuckDBEngine:
 
 def _sources(query: CompiledQuery) -> str:
     """The relations a routed query reads, for statistics ("rollup_item_month+rollup_account_month")."""
-    return "+".join(dict.fromkeys(re.findall(r"FROM (rollup_[a-z_]+)", query.sql)))
+    found = re.findall(rf"FROM (rollup_[a-z_]+|{SALES_TABLE})\b", query.sql)
+    return "+".join(dict.fromkeys(LINES if name == SALES_TABLE else name for name in found))
