@@ -42,59 +42,52 @@ def _dimension_control(dim: Dimension, options: dict) -> dbc.Col:
             ),
             title=dim.description,
         ),
-        xs=12, sm=6, lg=True, className="mauzo-filter-dim",
+        xs=12, sm=6, lg=3, className="mauzo-filter-dim",
     )
 
 
 def filter_bar(options: dict) -> html.Div:
-    """Controls start empty; the shell's sync callback fills them from the URL on load."""
+    """Controls start empty; the shell's sync callback fills them from the URL on load. The period
+    controls share one row; the dimension controls get their own, so each is wide enough to read."""
     min_date, max_date = options.get("minDate"), options.get("maxDate")
-    return html.Div(
-        dbc.Row(
-            [
-                dbc.Col(
-                    dcc.Dropdown(
-                        id="filter-preset",
-                        options=[{"label": label, "value": key} for key, label in PRESETS.items()],
-                        value="all", clearable=False, searchable=False,
-                    ),
-                    xs=12, sm=6, lg=2,
-                ),
-                dbc.Col(
-                    dcc.DatePickerRange(
-                        id="filter-dates",
-                        display_format="DD MMM YYYY",
-                        min_date_allowed=min_date, max_date_allowed=max_date,
-                        initial_visible_month=max_date,
-                        start_date_placeholder_text="Start", end_date_placeholder_text="End",
-                        clearable=True, minimum_nights=0,
-                    ),
-                    xs=12, sm=6, lg=3,
-                ),
-                dbc.Col(
-                    dcc.Dropdown(
-                        id="filter-compare",
-                        options=[{"label": label, "value": key} for key, label in COMPARE_CHOICES.items()],
-                        value="auto", clearable=False, searchable=False,
-                    ),
-                    xs=12, sm=6, lg=2,
-                ),
-                *(_dimension_control(dim, options) for dim in FILTER_DIMENSIONS),
-                dbc.Col(
-                    html.Div(
-                        [
-                            dbc.Button("Reset", id="filter-reset", color="secondary", outline=True, size="sm",
-                                       title="Clear every filter"),
-                            dbc.Button("Refresh", id="refresh-btn", color="secondary", outline=True, size="sm",
-                                       title="Recompute this view, bypassing the cache"),
-                        ],
-                        className="d-flex gap-2",
-                    ),
-                    xs=12, lg="auto", className="d-flex align-items-center",
-                ),
-            ],
-            className="g-2 align-items-center",
+    period = [
+        dbc.Col(
+            dcc.Dropdown(id="filter-preset", options=[{"label": label, "value": key} for key, label in PRESETS.items()],
+                         value="all", clearable=False, searchable=False),
+            xs=12, sm=6, lg=2,
         ),
+        dbc.Col(
+            dcc.DatePickerRange(
+                id="filter-dates", display_format="DD MMM YYYY",
+                min_date_allowed=min_date, max_date_allowed=max_date, initial_visible_month=max_date,
+                start_date_placeholder_text="Start", end_date_placeholder_text="End", clearable=True, minimum_nights=0,
+            ),
+            xs=12, sm=6, lg=4,
+        ),
+        dbc.Col(
+            dcc.Dropdown(id="filter-compare",
+                         options=[{"label": label, "value": key} for key, label in COMPARE_CHOICES.items()],
+                         value="auto", clearable=False, searchable=False),
+            xs=12, sm=6, lg=3,
+        ),
+        dbc.Col(
+            html.Div(
+                [
+                    dbc.Button("Reset", id="filter-reset", color="secondary", outline=True, size="sm",
+                               title="Clear every filter"),
+                    dbc.Button("Refresh", id="refresh-btn", color="secondary", outline=True, size="sm",
+                               title="Recompute this view, bypassing the cache"),
+                ],
+                className="d-flex gap-2",
+            ),
+            xs=12, sm=6, lg="auto", className="d-flex align-items-center",
+        ),
+    ]
+    return html.Div(
+        [
+            dbc.Row(period, className="g-2 align-items-center"),
+            dbc.Row([_dimension_control(dim, options) for dim in FILTER_DIMENSIONS], className="g-2 mt-0"),
+        ],
         className="mauzo-filter-bar border-bottom pb-2 mb-2",
     )
 
