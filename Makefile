@@ -39,8 +39,10 @@ test: install-dev system-deps
 lint: install-dev
 	$(BIN)/ruff check .
 
+ROWS ?= 1000000,10000000
+
 bench: install-dev
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench --rows $(ROWS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache tests/artifacts

@@ -20,17 +20,19 @@ from data.filters import Filters
 Section = Callable[..., Any]
 
 
-def call_section(section: Section, filters: Filters) -> Any:
-    """Run one section as its callback does on first load (extra inputs at their defaults)."""
+def call_section(section: Section, filters: Filters) -> service.RequestStats:
+    """Run one section as its callback does on first load (extra inputs at their defaults), in its
+    own request context; returns the queries it asked for."""
     params = list(inspect.signature(section).parameters.values())[1:]
     extra = (p.default if p.default is not inspect.Parameter.empty else None for p in params)
-    with service.collect_stats():
-        return section(filters, *extra)
+    with service.collect_stats() as stats:
+        section(filters, *extra)
+    return stats
 
 
-def renderer(sections: list[Section]) -> Callable[[Filters], list[Any]]:
+def renderer(sections: list[Section]) -> Callable[[Filters], list[service.RequestStats]]:
     """All of a page's sections, one after another (what opening the page costs the server)."""
-    def render(filters: Filters) -> list[Any]:
+    def render(filters: Filters) -> list[service.RequestStats]:
         return [call_section(section, filters) for section in sections]
 
     return render

@@ -1,4 +1,4 @@
-"""Tables for the terminal and the results file (Markdown, so docs can quote them as they are)."""
+"""Markdown tables for the terminal and ``bench/RESULTS.md`` (docs quote them as they are)."""
 
 from __future__ import annotations
 
@@ -6,30 +6,41 @@ from collections.abc import Sequence
 from typing import Any
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, key: str) -> str:
     if value is None:
         return "–"
     if isinstance(value, float):
-        return f"{value:,.1f}"
+        if key.startswith(("vs_", "ratio")) or key.endswith(("_vs_uncached", "vs_health")):
+            return f"{value:.2f}"
+        return f"{value:,.1f}" if abs(value) < 100 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
     return str(value)
 
 
 def table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]]) -> str:
-    """``columns`` are (key, header) pairs; ratios print as ``12.3×``."""
+    """``columns`` are (key, header) pairs; the first column is text, the others right-aligned."""
     header = "| " + " | ".join(title for _, title in columns) + " |"
-    rule = "|" + "|".join("---:" if key != columns[0][0] else "---" for key, _ in columns) + "|"
+    rule = "|" + "|".join("---" if i == 0 else "---:" for i in range(len(columns))) + "|"
     lines = [header, rule]
     for row in rows:
-        cells = [(f"{row[key]:,.1f}×" if key == "ratio" and row[key] else _cell(row[key])) for key, _ in columns]
-        lines.append("| " + " | ".join(cells) + " |")
+        lines.append("| " + " | ".join(_cell(row.get(key), key) for key, _ in columns) + " |")
     return "\n".join(lines)
 
 
-PAGE_COLUMNS = [("page", "page"), ("queries", "queries"), ("uncached_ms", "uncached ms"),
-                ("redis_fill_ms", "redis miss+fill ms"), ("redis_hit_ms", "redis hit ms"),
-                ("filesystem_fill_ms", "filesystem miss+fill ms"), ("filesystem_hit_ms", "filesystem hit ms"),
-                ("ratio", "uncached / redis hit")]
-ENDPOINT_COLUMNS = [("endpoint", "REST endpoint"), ("uncached_ms", "uncached server ms"),
-                    ("redis_fill_ms", "redis miss+fill ms"), ("redis_hit_ms", "redis hit server ms"),
-                    ("uncached_round_trip_ms", "uncached round trip ms"),
-                    ("redis_round_trip_ms", "redis hit round trip ms"), ("ratio", "uncached / redis hit")]
+INGEST_COLUMNS = [("rows", "lines"), ("csv_mb", "CSV MB"), ("ingest_s", "ingest s"), ("rows_per_s", "lines/s"),
+                  ("ingest_peak_rss_mb", "peak RSS MB"), ("snapshot_mb", "snapshot MB"),
+                  ("append_s", "append 10k s"), ("append_peak_rss_mb", "append peak RSS MB"),
+                  ("snapshot_after_mb", "snapshot after MB")]
+PAGE_COLUMNS = [("page", "page"), ("view", "view"), ("sections", "sections"), ("asked", "queries asked"),
+                ("ran", "ran"), ("ran_again", "ran twice"), ("from_lines", "from lines"),
+                ("uncached_ms", "uncached ms"), ("cold_ms", "first view after ingest ms"), ("warm_ms", "warm ms"),
+                ("cold_vs_uncached", "cold / uncached")]
+DATA_COLUMNS = [("page", "page"), ("view", "view"), ("mauzo_ms", "Mauzo data layer ms"), ("pandas_ms", "(a) pandas ms"),
+                ("polars_ms", "(b) Polars ms"), ("sql_ms", "(c) raw SQL ms"), ("vs_pandas", "Mauzo/(a)"),
+                ("vs_polars", "Mauzo/(b)"), ("vs_sql", "Mauzo/(c)")]
+BROWSER_COLUMNS = [("page", "page"), ("graphs", "charts"), ("cold_ms", "cold: all drawn ms"),
+                   ("warm_ms", "warm: all drawn ms"), ("cold_plot_ms", "cold: in Plotly ms"),
+                   ("warm_plot_ms", "warm: in Plotly ms"), ("js_kb", "JS KB"), ("plotly_kb", "of which Plotly KB")]
+REST_COLUMNS = [("target", "target"), ("clients", "clients"), ("rps", "req/s"), ("p50_ms", "p50 ms"),
+                ("p99_ms", "p99 ms"), ("errors", "errors"), ("requests", "requests"), ("vs_health", "vs /api/health")]
