@@ -44,7 +44,8 @@ def test_ingesting_a_branch_does_not_recolour_the_others(page, tmp_path_factory,
         page.goto(url + "/branches")
         wait_for_sections(page, "branches-trend")
         page.wait_for_function(f"n => document.querySelector('{TREND}') && "
-                               f"document.querySelector('{TREND}').data.some(t => t.name === n)", arg=NEWCOMER)
+                               f"document.querySelector('{TREND}').data.some(t => t.name === n)", arg=NEWCOMER,
+                               timeout=60_000)  # a loaded machine: the append and the first new queries
         after = _trend_colours(page)
         screenshot(page, "colours-after-ingest")
         assert {b: after[b] for b in before} == before  # Mombasa stays red
