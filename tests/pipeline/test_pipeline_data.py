@@ -4,26 +4,14 @@ from the CSV files (and the data set's own published counts)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 
 import polars as pl
 import pytest
 
-from data import pipeline, service
-from data.engines.duckdb_engine import DuckDBEngine
+from data import pipeline
 from data.filters import Filters
 from data.scope import Scope, scoped
-from tests.pipeline.crm_store import build_crm_store, crm_frame
-
-
-@pytest.fixture(scope="module")
-def crm_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DuckDBEngine]:
-    engine = DuckDBEngine(build_crm_store(tmp_path_factory.mktemp("crm")))
-    previous = service.get_runner()
-    service.configure(engine)
-    yield engine
-    service.configure(previous.engine, previous.cache)
-    engine.close()
+from tests.pipeline.crm_store import crm_frame
 
 
 @pytest.fixture(scope="module")

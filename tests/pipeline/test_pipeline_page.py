@@ -3,28 +3,12 @@ state (never "No sales match" for a pipeline page, never a blank)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from dash import dcc
 
 from components.state import render_section as run
-from data import service
-from data.engines.duckdb_engine import DuckDBEngine
 from data.filters import Filters
 from tests.dash_tree import find_all, text_of
 from tests.pages.conftest import APP  # noqa: F401  (Dash needs an app before page modules import)
-from tests.pipeline.crm_store import build_crm_store
-
-
-@pytest.fixture(scope="module")
-def crm_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DuckDBEngine]:
-    engine = DuckDBEngine(build_crm_store(tmp_path_factory.mktemp("crm-page")))
-    previous = service.get_runner()
-    service.configure(engine)
-    yield engine
-    service.configure(previous.engine, previous.cache)
-    engine.close()
 
 
 def test_every_section_renders_figures(crm_engine):
