@@ -39,40 +39,62 @@ class LoadResult:
                 "mean_ms": statistics.fmean(self.latencies_ms) if self.latencies_ms else None}
 
 
-async def _read_response(reader: asyncio.StreamReader) -> int:
-    """Read one response (Content-Length bodies only, as our app sends); return the status."""
+class Stale(ConnectionError):
+    """The server had closed a kept-alive connection before our request: retry on a new one."""
+
+
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
+    """Read one response (Content-Length bodies only, as our app sends); return the status and
+    whether the server keeps the connection open."""
     status_line = await reader.readline()
     if not status_line:
-        raise ConnectionError("connection closed")
-    status = int(status_line.split()[1])
+        raise Stale("connection closed")
+    parts = status_line.split()
+    status = int(parts[1])
+    keep = parts[0] == b"HTTP/1.1"
     length = 0
     while True:
         line = await reader.readline()
         if line in (b"\r\n", b"\n", b""):
             break
         name, _, value = line.decode("latin-1").partition(":")
-        if name.strip().lower() == "content-length":
+        name = name.strip().lower()
+        if name == "content-length":
             length = int(value.strip())
+        elif name == "connection":
+            keep = value.strip().lower() != "close"
     if length:
         await reader.readexactly(length)
-    return status
+    return status, keep
 
 
 async def _client(host: str, port: int, request: bytes, deadline: float, result: LoadResult) -> None:
     reader = writer = None
+    reused = False
     while time.perf_counter() < deadline:
         try:
             if writer is None:
                 reader, writer = await asyncio.open_connection(host, port)
+                reused = False
             started = time.perf_counter()
             writer.write(request)
             await writer.drain()
-            status = await _read_response(reader)  # type: ignore[arg-type]
+            status, keep = await _read_response(reader)  # type: ignore[arg-type]
             if status == 200:
                 result.ok += 1
                 result.latencies_ms.append((time.perf_counter() - started) * 1000)
             else:
                 result.errors += 1
+            reused = keep
+            if not keep:
+                writer.close()
+                reader = writer = None
+        except Stale:
+            if not reused:  # a fresh connection closed without an answer: that is an error
+                result.errors += 1
+            if writer is not None:
+                writer.close()
+            reader = writer = None
         except (OSError, ConnectionError, asyncio.IncompleteReadError, ValueError, IndexError):
             result.errors += 1
             if writer is not None:
