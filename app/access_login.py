@@ -9,9 +9,15 @@ costs the same hash check as a known one.
 
 Users file (``MAUZO_USERS_FILE``), one user per line, ``#`` comments::
 
-    # name      password hash (python -m app.access_login)            optional scope
-    amina       scrypt:32768:8:1$Xb...$9f...                          branch=Mombasa
-    ops         scrypt:32768:8:1$Qa...$1c...
+    # name      password hash (python -m app.access_login)   optional roles and scope
+    amina       scrypt:32768:8:1$Xb...$9f...                 branch=Mombasa
+    ops         scrypt:32768:8:1$Qa...$1c...                 roles=admin
+    clerk       scrypt:32768:8:1$Rc...$7a...                 roles=load
+
+Roles say what a user may do beyond reading: ``load`` loads data (the Data page), ``admin`` also
+makes signed embed links in the UI. With login off everyone may do everything (a laptop). A
+scoped user cannot hold a role: loading replaces or adds data for every branch, and a signed link
+made by a scoped user would outlive their scope.
 
 A signed embed link still works without a login (the signature is the credential); an anonymous
 request is otherwise refused with 401, except health checks, the OpenAPI document and the app's
@@ -34,6 +40,9 @@ from data.scope import UNRESTRICTED, Scope
 
 EXTENSION_KEY = "mauzo_users"
 MODES = ("", "basic", "proxy")
+ROLES = ("admin", "load")
+# What each role also grants (admin can do whatever load can).
+_IMPLIED = {"admin": {"admin", "load"}, "load": {"load"}}
 # Reachable without a login: health, the API description, and what carries no figures at all.
 OPEN_PREFIXES = ("/api/health", "/api/openapi.json", "/assets/", "/_dash-component-suites/", "/_favicon")
 # Reachable without a login but under a scope that allows nothing (an embed page's structure),
@@ -47,10 +56,38 @@ class User:
     name: str
     password_hash: str
     scope: Scope = UNRESTRICTED
+    roles: frozenset[str] = frozenset()
 
     def __repr__(self) -> str:
-        return f"User({self.name!r}, scope={self.scope.describe()!r})"
+        return f"User({self.name!r}, scope={self.scope.describe()!r}, roles={sorted(self.roles)!r})"
 
+    def may(self, role: str) -> bool:
+        return any(role in _IMPLIED[held] for held in self.roles)
+
+
+def _parse_roles(text: str, where: str) -> frozenset[str]:
+    roles = frozenset(r.strip() for r in text.split(",") if r.strip())
+    unknown = sorted(roles - set(ROLES))
+    if unknown or not roles:
+        raise ValueError(f"{where}: unknown role {', '.join(unknown) or '(none)'}; roles are {', '.join(ROLES)}")
+    return roles
+
+
+def _parse_user(fields: list[str], where: str) -> User:
+    """``name hash [roles=a,b] [scope]`` (the optional fields in either order)."""
+    if len(fields) not in (2, 3, 4):
+        raise ValueError(f"{where}: expected 'name hash [roles=...] [scope]'")
+    roles: frozenset[str] = frozenset()
+    scope = UNRESTRICTED
+    for extra in fields[2:]:
+        if extra.startswith("roles="):
+            roles = _parse_roles(extra.removeprefix("roles="), where)
+        else:
+            scope = parse_scope(extra)
+    if roles and scope != UNRESTRICTED:
+        raise ValueError(f"{where}: a user with a scope cannot hold a role (loading data and signed links "
+                         "reach every branch)")
+    return User(fields[0], fields[1], scope, roles)
 
 def load_users(settings: Settings) -> dict[str, User]:
     """The users file; configured but unreadable or malformed stops the start (never fail open)."""
@@ -65,9 +102,7 @@ def load_users(settings: Settings) -> dict[str, User]:
         fields = line.split()
         if not fields or fields[0].startswith("#"):
             continue
-        if len(fields) not in (2, 3):
-            raise ValueError(f"{settings.users_file}:{number}: expected 'name hash [scope]'")
-        users[fields[0]] = User(fields[0], fields[1], parse_scope(fields[2]) if len(fields) == 3 else UNRESTRICTED)
+        users[fields[0]] = _parse_user(fields, f"{settings.users_file}:{number}")
     return users
 
 
@@ -113,6 +148,7 @@ def require_login() -> Response | None:
         user = _proxy_user(settings, users)
     if user is not None:
         g.mauzo_user = user.name
+        g.mauzo_account = user
         enter_scope(user.scope)
         return None
     if request.path.startswith(EMBED_PATHS) or _carries_embed_token():
@@ -137,6 +173,24 @@ def _has_bearer() -> bool:
 
     configured = bool(current_app.extensions.get(TOKENS))
     return configured and request.headers.get("Authorization", "").lower().startswith("bearer ")
+
+
+def current_user() -> User | None:
+    """The signed-in user of this request (None with login off, or for an anonymous embed)."""
+    return g.get("mauzo_account")
+
+
+def may(role: str) -> bool:
+    """Whether this request may do what ``role`` allows (``load``, ``admin``). With login off the
+    app is a single-user tool and everyone may; with login on only users holding the role may
+    (never an API token or a signed link)."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    settings: Settings = current_app.config["MAUZO_SETTINGS"]
+    if not settings.auth:
+        return True
+    user = current_user()
+    return user is not None and user.may(role)
 
 
 def hash_password(password: str) -> str:

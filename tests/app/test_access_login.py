@@ -109,3 +109,47 @@ def test_bad_configuration_stops_the_start(tmp_path: Path):
 def test_login_is_off_by_default(demo_store: Path):
     client = create_app(Settings(data_dir=demo_store, cache_backend="none")).server.test_client()
     assert client.get("/api/kpis/summary").status_code == 200
+
+
+def test_roles_in_the_users_file(tmp_path: Path):
+    file = tmp_path / "users"
+    file.write_text("ops h roles=admin\nclerk h roles=load\nviewer h\n", encoding="utf-8")
+    users = load_users(Settings(auth="basic", users_file=str(file)))
+    assert users["ops"].may("admin") and users["ops"].may("load")
+    assert users["clerk"].may("load") and not users["clerk"].may("admin")
+    assert not users["viewer"].may("load") and not users["viewer"].may("admin")
+    for line, message in (("x h roles=root", "unknown role root"), ("x h roles=", "unknown role"),
+                          ("x h roles=load branch=Mombasa", "cannot hold a role"),
+                          ("x h branch=Mombasa roles=admin", "cannot hold a role")):
+        file.write_text(line + "\n", encoding="utf-8")
+        with pytest.raises(ValueError, match=message):
+            load_users(Settings(auth="basic", users_file=str(file)))
+
+
+def test_may_follows_the_signed_in_user(demo_store: Path, tmp_path: Path):
+    from flask import g
+
+    from app.access_login import current_user, may
+
+    file = tmp_path / "users"
+    file.write_text(f"ops {generate_password_hash('p')} roles=admin\nviewer {generate_password_hash('p')}\n",
+                    encoding="utf-8")
+    server = create_app(Settings(data_dir=demo_store, cache_backend="simple", auth="basic",
+                                 users_file=str(file))).server
+    seen: dict[str, tuple[bool, bool, str | None]] = {}
+
+    @server.route("/_test-roles")
+    def _roles() -> str:
+        user = current_user()
+        seen[g.mauzo_user] = (may("load"), may("admin"), user.name if user else None)
+        return "ok"
+
+    client = server.test_client()
+    client.get("/_test-roles", headers=_basic("ops", "p"))
+    client.get("/_test-roles", headers=_basic("viewer", "p"))
+    assert seen == {"ops": (True, True, "ops"), "viewer": (False, False, "viewer")}
+    open_server = create_app(Settings(data_dir=demo_store, cache_backend="simple")).server
+    with open_server.test_request_context("/"):
+        assert may("load") and may("admin") and current_user() is None
+        with pytest.raises(ValueError, match="unknown role"):
+            may("root")
