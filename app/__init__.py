@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 PAGE_MODULES: tuple[str, ...] = (
     "pages.overview", "pages.salespeople", "pages.products", "pages.branches", "pages.customers", "pages.pipeline",
-    "pages.diagnostics",
+    "pages.diagnostics", "pages.data",
 )
 
 
@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     from app.observability import init_observability
     from app.security import init_security_headers
     from app.shell import build_layout, register_not_found
+    from app.uploads import register_uploads
     from data import service
 
     settings = settings or Settings.from_env()
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     cache = init_cache(server, settings)
     server.extensions[service.RUNNER_EXTENSION] = service.make_runner(settings, cache)
     register_api(server)
+    register_uploads(server)
 
     for module in PAGE_MODULES:
         importlib.import_module(module)

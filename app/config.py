@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The laptop's secret key: public (it is in this file), so nothing it signs can be trusted. Signing
+# embed links, requiring them, or turning a login on refuses to work with it (app.embed_link).
+DEV_SECRET_KEY = "mauzo-dev-secret"
 
 
 def _env(name: str, default: str = "") -> str:
@@ -52,7 +55,7 @@ class Settings:
     cache_wait_timeout: float = field(default_factory=lambda: float(_env("MAUZO_CACHE_WAIT_TIMEOUT", "35")))
     # Results larger than this (encoded) are returned but not cached.
     cache_max_bytes: int = field(default_factory=lambda: int(_env("MAUZO_CACHE_MAX_BYTES", str(64 * 1024 * 1024))))
-    secret_key: str = field(default_factory=lambda: _env("MAUZO_SECRET_KEY", "mauzo-dev-secret"))
+    secret_key: str = field(default_factory=lambda: _env("MAUZO_SECRET_KEY", DEV_SECRET_KEY))
     # The key before the last rotation: signed embed links made with it still verify while it is set.
     secret_key_previous: str = field(default_factory=lambda: _env("MAUZO_SECRET_KEY_PREVIOUS"))
     # Embedding (docs/embedding.md): anonymous viewers get only signed /embed links; who may frame us.
@@ -69,6 +72,9 @@ class Settings:
     # Bearer tokens for /api (comma separated) and/or a file of them (one per line, # comments).
     api_tokens: str = field(default_factory=lambda: _env("MAUZO_API_TOKENS"))
     api_tokens_file: str = field(default_factory=lambda: _env("MAUZO_API_TOKENS_FILE").strip())
+    # The Data page (docs/upload.md): an upload larger than this (MB, decimals allowed) is refused
+    # before its body is read.
+    max_upload_mb: float = field(default_factory=lambda: float(_env("MAUZO_MAX_UPLOAD_MB", "200")))
     log_level: str = field(default_factory=lambda: _env("MAUZO_LOG_LEVEL", "INFO").strip().upper() or "INFO")
     # Apache Druid (MAUZO_ENGINE=druid): every DRUID_* variable (router URL, auth, datasource,
     # timeouts, ingest method...), turned into DruidSettings by the engine registry; see docs/druid.md.
@@ -82,6 +88,15 @@ class Settings:
     graphql_max_tokens: int = field(default_factory=lambda: int(_env("MAUZO_GRAPHQL_MAX_TOKENS", "1000")))
     graphql_max_aliases: int = field(default_factory=lambda: int(_env("MAUZO_GRAPHQL_MAX_ALIASES", "15")))
     title: str = "Mauzo"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
+
+    @property
+    def has_dev_secret(self) -> bool:
+        """Whether the secret key is still the public development default (or empty)."""
+        return self.secret_key.strip() in ("", DEV_SECRET_KEY)
 
     @property
     def druid_url(self) -> str | None:

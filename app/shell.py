@@ -18,10 +18,12 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
-from flask import Flask, Response, request
+from flask import Flask, Response, has_request_context, request
 
+from app.access_login import may
 from app.embed import EMBED_PREFIX, KEPT_ARGS, chart_ids, embed_body
 from app.embed_link import TOKEN_ARG
+from app.embed_ui import TARGET_STORE, may_sign, signing_part
 from components.exports import download_payload
 from components.filter_bar import DIM_CONTROL, dim_options, filter_bar, filter_notice, filter_summary
 from components.state import error_state
@@ -52,6 +54,7 @@ def _nav() -> dbc.Navbar:
         dbc.NavItem(dbc.NavLink(page["name"], href=page["path"], id={"type": "nav-link", "path": page["path"]},
                                 active="exact"))
         for page in dash.page_registry.values()
+        if not page.get("requires") or (has_request_context() and may(page["requires"]))  # e.g. Data: load role
     ]
     return dbc.Navbar(
         dbc.Container(
@@ -71,20 +74,24 @@ def _nav() -> dbc.Navbar:
 
 
 def _embed_dialog() -> dbc.Modal:
-    """The "Embed" buttons' dialog: the iframe snippet of a chart's current view, to copy."""
+    """The "Embed" buttons' dialog: the iframe snippet of a chart's current view, to copy, and for
+    admins a signed link of the chart or its page (``app.embed_ui``, signed by the server)."""
     return dbc.Modal(
         [
             dbc.ModalHeader(dbc.ModalTitle("Embed this chart")),
             dbc.ModalBody([
                 html.P("Paste this into an intranet page (the app must allow that site: MAUZO_FRAME_ANCESTORS). "
-                       "For a view the viewer cannot change, use a signed link: mauzo embed-link.",
+                       "For a view the viewer cannot change, use a signed link"
+                       + (" (below)." if may_sign() else ": ask an administrator (mauzo embed-link)."),
                        className="small text-muted"),
                 dcc.Textarea(id="embed-snippet", readOnly=True, style={"width": "100%", "height": "7rem"},
                              className="font-monospace small"),
                 dcc.Clipboard(target_id="embed-snippet", title="Copy", className="btn btn-sm btn-outline-secondary"),
+                dcc.Store(id=TARGET_STORE),
+                signing_part() if may_sign() else None,
             ]),
         ],
-        id="embed-modal", is_open=False,
+        id="embed-modal", is_open=False, size="lg",
     )
 
 
@@ -150,7 +157,7 @@ def _page_for(pathname: str | None) -> dict | None:
     return next((p for p in dash.page_registry.values() if p["path"] == path), None)
 
 
-FILTERLESS_PATHS = frozenset({"/diagnostics"})
+FILTERLESS_PATHS = frozenset({"/diagnostics", "/data"})
 
 
 @callback(Output("filter-area", "style"), Output("nav-area", "style"), Input("url", "pathname"),
@@ -426,22 +433,24 @@ clientside_callback(
     r"""
     function(clicks, ids) {
         const ctx = window.dash_clientside.callback_context;
-        if (!ctx.triggered.length || !ctx.triggered[0].value) { return [false, '']; }
+        if (!ctx.triggered.length || !ctx.triggered[0].value) { return [false, '', null]; }
         const buttonId = ctx.triggered[0].prop_id.replace(/\.n_clicks$/, '');
         let el = document.getElementById(buttonId);
         while (el && !(el.id && (ids || []).includes(el.id))) { el = el.parentElement; }
         const chart = el ? el.id : null;
-        if (!chart) { return [true, 'This chart cannot be embedded alone; embed its page with ?embed=1.']; }
+        const target = {chart: chart, page: window.location.pathname};
+        if (!chart) { return [true, 'This chart cannot be embedded alone; embed its page with ?embed=1.', target]; }
         const params = new URLSearchParams(window.location.search);
         params.delete('embed');
         const query = params.toString();
         const src = window.location.origin + '/embed/' + chart + (query ? '?' + query : '');
         return [true, '<iframe src="' + src.replace(/&/g, '&amp;').replace(/"/g, '&quot;') +
-                      '" width="100%" height="420" style="border:0" title="Mauzo: ' + chart + '"></iframe>'];
+                      '" width="100%" height="420" style="border:0" title="Mauzo: ' + chart + '"></iframe>', target];
     }
     """,
     Output("embed-modal", "is_open"),
     Output("embed-snippet", "value"),
+    Output(TARGET_STORE, "data"),
     Input({"type": "embed-btn", "key": ALL}, "n_clicks"),
     State("embed-chart-ids", "data"),
     prevent_initial_call=True,

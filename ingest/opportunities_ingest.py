@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -241,8 +242,13 @@ def ingest_opportunities(
     delimiter: str | None = None,
     force: bool = False,
     progress: bool = False,
+    file_name: str | None = None,
+    user: str | None = None,
+    on_stage: Callable[[str], None] | None = None,
 ) -> IngestResult:
     """Validate an opportunities file completely, then (unless ``dry_run``) commit it atomically.
+
+    ``file_name``, ``user`` and ``on_stage`` as in ``ingest.pipeline.ingest_file`` (the Data page).
 
     ``force`` lifts only the duplicate-file check; deal ids already in the store always refuse an
     append. Never raises for a bad file: the report lists the problems and ``exit_code`` is 2."""
@@ -252,12 +258,13 @@ def ingest_opportunities(
     path = Path(path)
     store = SnapshotStore(data_dir)
     before = store.manifest()
-    report = Report(file=path.name)
+    name = file_name or path.name
+    report = Report(file=name)
     report.facts.update(dataset="pipeline", mode=mode, dry_run=dry_run, data_dir=str(store.data_dir),
                         previous_data_version=before.version if before else None)
     sha: str | None = None
     writing = False
-    bar = Progress(progress, path.name)
+    bar = Progress(progress, name, on_stage)
     frame = lines = None
     unit = "line"
     try:
@@ -339,10 +346,11 @@ def ingest_opportunities(
 
         bar.stage("writing snapshot")
         writing = True
-        extra = {"dataset": "pipeline", "source_rows": table.frame.height, "format": kind, "outcomes": outcomes}
+        extra = {"dataset": "pipeline", "source_rows": table.frame.height, "format": kind, "outcomes": outcomes,
+                 **({"user": user} if user else {})}
         if rules.stages.order():
             extra["stage_order"] = rules.stages.order()
-        entry = commit_deals(frame, data_dir=store.data_dir, file_name=path.name, sha256=sha, mode=mode,
+        entry = commit_deals(frame, data_dir=store.data_dir, file_name=name, sha256=sha, mode=mode,
                              extra=extra, refuse_duplicate=not force)
         report.status = "ok"
         return _finish(report, entry["rows"], started, sha, entry["data_version"])

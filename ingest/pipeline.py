@@ -131,8 +131,15 @@ def ingest_file(
     dedupe: str = "refuse",
     progress: bool = False,
     druid: DruidSettings | None = None,
+    file_name: str | None = None,
+    user: str | None = None,
+    on_stage: Callable[[str], None] | None = None,
 ) -> IngestResult:
     """Validate ``path`` completely, then (unless ``dry_run``) commit it atomically.
+
+    ``file_name`` names the file in the report and the history instead of the path's own name (an
+    upload is stored under a random name); ``user`` is recorded in the history entry; ``on_stage``
+    hears each stage (reading, matching columns, parsing, validating, writing snapshot).
 
     With ``druid`` the validated rows go to Apache Druid (``data.engines.druid_ingest``: nothing is
     sent unless the whole file is valid; a failed task changes nothing) instead of the local store;
@@ -150,13 +157,15 @@ def ingest_file(
     path = Path(path)
     store = SnapshotStore(data_dir)
     before = store.manifest()
-    report = Report(file=path.name)
+    name = file_name or path.name
+    report = Report(file=name)
     report.facts.update(mode=mode, dry_run=dry_run, data_dir=str(store.data_dir),
                         previous_data_version=before.version if before else None)
     sha: str | None = None
     rows = 0
     writing = False
-    bar = Progress(progress, path.name)
+    bar = Progress(progress, name, on_stage)
+    who = {"user": user} if user else {}
     try:
         rules = _resolve_mapping(mapping)
         kind = _check_path(path)
@@ -236,16 +245,16 @@ def ingest_file(
 
         if druid is not None:
             bar.stage("loading into Druid")
-            entry = _load_into_druid(frame, druid, mode=mode, file_name=path.name, sha256=sha, force=force,
-                                     extra={"source_rows": table.frame.height, "format": kind})
+            entry = _load_into_druid(frame, druid, mode=mode, file_name=name, sha256=sha, force=force,
+                                     extra={"source_rows": table.frame.height, "format": kind, **who})
             report.status = "ok"
             return _finish(report, entry["rows"], started, sha, entry.get("data_version"))
 
         bar.stage("writing snapshot")
         writing = True
         entry = commit_lines(
-            frame, data_dir=store.data_dir, file_name=path.name, sha256=sha, mode=mode,
-            extra={"source_rows": table.frame.height, "format": kind},
+            frame, data_dir=store.data_dir, file_name=name, sha256=sha, mode=mode,
+            extra={"source_rows": table.frame.height, "format": kind, **who},
             refuse_duplicate=not force and dedupe == "refuse", lines=line_check,
         )
         if line_check is not None:

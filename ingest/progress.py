@@ -8,6 +8,7 @@ load wants to know ("is it still working, and where?"). It is silent in pipes, c
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import TextIO
 
 from tqdm import tqdm
@@ -23,9 +24,11 @@ def wants_progress(size: int, stream: TextIO | None = None) -> bool:
 
 
 class Progress:
-    """``stage(name)`` advances the bar; a disabled instance does nothing."""
+    """``stage(name)`` advances the bar; a disabled instance does nothing. ``listener`` hears every
+    stage too (the Data page's background job records it for the browser's progress bar)."""
 
-    def __init__(self, enabled: bool, label: str) -> None:
+    def __init__(self, enabled: bool, label: str, listener: Callable[[str], None] | None = None) -> None:
+        self._listener = listener
         self._bar = (
             tqdm(total=len(STAGES), desc=label, file=sys.stderr, leave=False, unit="stage",
                  bar_format="{desc} |{bar:24}| {n}/{total} [{elapsed}]")
@@ -34,6 +37,8 @@ class Progress:
         self._started = False
 
     def stage(self, name: str) -> None:
+        if self._listener is not None:
+            self._listener(name)
         if self._bar is None:
             return
         if self._started:
