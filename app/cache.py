@@ -99,6 +99,23 @@ class ResultCache:
 
         self._call("set", put)
 
+    def read_bytes(self, key: str, count: str) -> bytes | None:
+        """A raw value stored by ``write_bytes`` (None on a miss or while degraded); one backend GET.
+        ``count`` names the hit counter (``{count}_hits`` / ``{count}_misses``)."""
+        payload = self._call("get", lambda: self.backend.cache.get(f"{KEY_VERSION}:{key}"))
+        if isinstance(payload, bytes):
+            self._count(f"{count}_hits")
+            return payload
+        self._count(f"{count}_misses")
+        return None
+
+    def write_bytes(self, key: str, payload: bytes) -> None:
+        """Store raw bytes under ``key`` (skipped when larger than ``MAUZO_CACHE_MAX_BYTES``)."""
+        if len(payload) > self.max_bytes:
+            self._count("too_large")
+            return
+        self._call("set", lambda: self.backend.cache.set(f"{KEY_VERSION}:{key}", payload, timeout=self.timeout))
+
     def _release(self, handle: object) -> None:
         # Never skipped by the breaker: an unreleased file lock would block the key for good.
         try:

@@ -65,7 +65,7 @@ def _finish_request(response: Response) -> Response:
         "path": request.path,
         "status": response.status_code,
         "durationMs": elapsed_ms(),
-        "cached": bool(stats and stats.all_cached),
+        "cached": bool(g.get("mauzo_response_cached") or (stats and stats.all_cached)),
         "queries": len(stats.queries) if stats else 0,
         "rows": g.get("mauzo_rows"),
     }

@@ -50,28 +50,50 @@ def frame_records(frame: pl.DataFrame) -> list[dict[str, Any]]:
     return [jsonable(row) for row in frame.to_dicts()]
 
 
-def envelope(data: Any, filters: Filters | None, row_count: int,
-             error: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The one response shape. ``rowCount`` is the number of rows the data's CSV form has."""
-    stats = current_stats()
+def metadata(filters: dict[str, Any] | None, row_count: int, cached: bool | None = None) -> dict[str, Any]:
+    """The envelope's ``metadata`` for this request; ``cached`` defaults to "every query of this
+    request was served from the cache" (a cached response passes True)."""
+    if cached is None:
+        stats = current_stats()
+        cached = bool(stats and stats.all_cached)
     g.mauzo_rows = row_count
     return {
-        "data": data,
-        "error": error,
-        "metadata": {
-            "requestId": g.get("request_id"),
-            "generatedAt": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "filters": filters.as_dict() if filters is not None else None,
-            "rowCount": row_count,
-            "cached": bool(stats and stats.all_cached),
-            "durationMs": elapsed_ms(),
-        },
+        "requestId": g.get("request_id"),
+        "generatedAt": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "filters": filters,
+        "rowCount": row_count,
+        "cached": cached,
+        "durationMs": elapsed_ms(),
     }
 
 
+def envelope(data: Any, filters: Filters | None, row_count: int,
+             error: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The one response shape. ``rowCount`` is the number of rows the data's CSV form has."""
+    return {"data": data, "error": error,
+            "metadata": metadata(filters.as_dict() if filters is not None else None, row_count)}
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON in key order (Flask's provider would sort keys); NaN is refused, it is not JSON."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def envelope_json(data_json: str, error: dict[str, Any] | None, meta: dict[str, Any]) -> str:
+    """The envelope's JSON from its data already serialized: exactly ``dumps`` of the whole envelope,
+    so a cached response (``app.cache_response``) re-serializes only the per-request metadata."""
+    return f'{{"data":{data_json},"error":{dumps(error)},"metadata":{dumps(meta)}}}'
+
+
 def json_response(payload: dict[str, Any], status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
-    """Serialize in key order (Flask's provider would sort keys) and refuse NaN, which is not JSON."""
-    body = json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    """Serialize in key order. An envelope's serialized data is kept on ``g.mauzo_data_json`` for
+    the response cache, with its metadata."""
+    if list(payload) == ["data", "error", "metadata"]:
+        data_json = dumps(payload["data"])
+        g.mauzo_data_json = (data_json, payload["metadata"])
+        body = envelope_json(data_json, payload["error"], payload["metadata"])
+    else:
+        body = dumps(payload)
     return Response(body, status=status, mimetype=JSON_MIMETYPE, headers=dict(headers or {}))
 
 

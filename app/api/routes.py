@@ -2,7 +2,7 @@
 
 Why so thin: every figure comes from ``data.queries``, the same functions the pages call, so the
 API and the dashboard can never disagree on a number. This module only parses arguments, slices
-pages and renames columns.
+pages and renames columns; ``response_cached`` serves a repeated request from the shared cache.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from flask import Response, request
 from app.api.args import ArgSpec, ParsedArgs, parse_args
 from app.api.blueprint import api
 from app.api.envelope import camel, csv_response, envelope, frame_records, json_response, jsonable
+from app.cache_response import response_cached
 from data import queries
 from data.customers import account_profiles
 from data.dimensions import FILTER_DIMENSIONS
@@ -62,6 +63,7 @@ def _frame_route(spec: ArgSpec, name: str, fetch: Callable[[Filters, ParsedArgs]
 
 
 @api.get("/kpis/summary")
+@response_cached
 def kpi_summary() -> Response:
     """Headline metrics for the period with its comparison period (``compare``)."""
     parsed = _args(SUMMARY_SPEC)
@@ -74,6 +76,7 @@ def kpi_summary() -> Response:
 
 
 @api.get("/kpis/trend")
+@response_cached
 def kpi_trend() -> Response:
     """One metric per period (``metric`` in camelCase, ``grain`` day..year), oldest first."""
     parsed = _args(TREND_SPEC)
@@ -86,45 +89,53 @@ def kpi_trend() -> Response:
 
 
 @api.get("/kpis/salespeople")
+@response_cached
 def kpi_salespeople() -> Response:
     return _frame_route(LIST_SPEC, "salespeople", lambda f, _: queries.breakdown(f, "salesperson"))
 
 
 @api.get("/kpis/salespeople/product-mix")
+@response_cached
 def kpi_salespeople_mix() -> Response:
     return _frame_route(LIST_SPEC, "salespeople-product-mix",
                         lambda f, _: queries.matrix(f, "salesperson", "product_line"))
 
 
 @api.get("/kpis/products")
+@response_cached
 def kpi_products() -> Response:
     return _frame_route(PRODUCT_SPEC, "products", lambda f, p: queries.breakdown(
         f, "item_name", search=p.values["search"], context=("item_group", "product_line")))
 
 
 @api.get("/kpis/product-lines")
+@response_cached
 def kpi_product_lines() -> Response:
     return _frame_route(LIST_SPEC, "product-lines", lambda f, _: queries.breakdown(f, "product_line"))
 
 
 @api.get("/kpis/branches")
+@response_cached
 def kpi_branches() -> Response:
     return _frame_route(LIST_SPEC, "branches", lambda f, _: queries.breakdown(f, "branch"))
 
 
 @api.get("/kpis/branches/trend")
+@response_cached
 def kpi_branches_trend() -> Response:
     return _frame_route(GRAIN_SPEC, "branches-trend",
                         lambda f, p: queries.dimension_trend(f, "branch", str(p.values["grain"])))
 
 
 @api.get("/kpis/customers")
+@response_cached
 def kpi_customers() -> Response:
     """Account customers (walk-in, cash and unassigned sales are not customers, as on every page)."""
     return _frame_route(LIST_SPEC, "customers", lambda f, _: account_profiles(f))
 
 
 @api.get("/filters/options")
+@response_cached
 def filter_options() -> Response:
     """Values the filter arguments accept, read from the data."""
     parsed = _args(OPTIONS_SPEC)
