@@ -34,10 +34,12 @@ def create_app(settings: Settings | None = None) -> Dash:
     from app.access_login import init_login
     from app.api import register_api
     from app.cache import init_cache
+    from app.compression import init_compression
     from app.embed import init_embed
     from app.observability import init_observability
     from app.security import init_security_headers
     from app.shell import build_layout, register_not_found
+    from app.static_cache import init_static_cache
     from app.uploads import register_uploads
     from data import service
 
@@ -60,6 +62,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     init_access(server)
     init_login(server)
     init_security_headers(server)
+    init_compression(server)
     cache = init_cache(server, settings)
     server.extensions[service.RUNNER_EXTENSION] = service.make_runner(settings, cache)
     register_api(server)
@@ -70,6 +73,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     app.layout = build_layout
     register_not_found(server)
     init_embed(app)
+    init_static_cache(app)
     _register_dash_resources_on_first_request(app)
     return app
 

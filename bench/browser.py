@@ -4,6 +4,7 @@ JavaScript it loads and the time spent inside Plotly."""
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections.abc import Callable
 from pathlib import Path
@@ -17,13 +18,13 @@ QUERY = "?startDate=2024-07-01&endDate=2025-06-30&branch=Mombasa&branch=Kisumu"
 # Wraps Plotly's drawing calls to time them and to know when the last chart was drawn.
 INSTRUMENT = """
 (() => {
-  window.__mz = {plotMs: 0, lastDrawn: 0, calls: 0};
+  window.__mz = {spans: [], lastDrawn: 0, calls: 0};
   let real;
   const wrap = (P) => { for (const name of ['newPlot', 'react']) { const fn = P[name];
     if (!fn || fn.__mz) continue;
     P[name] = function (...args) { const t0 = performance.now();
       return Promise.resolve(fn.apply(this, args)).then((r) => { const t1 = performance.now();
-        window.__mz.plotMs += t1 - t0; window.__mz.lastDrawn = Math.max(window.__mz.lastDrawn, t1);
+        window.__mz.spans.push([t0, t1]); window.__mz.lastDrawn = Math.max(window.__mz.lastDrawn, t1);
         window.__mz.calls += 1; return r; }); };
     P[name].__mz = true; } };
   Object.defineProperty(window, 'Plotly', {configurable: true, get() { return real; },
@@ -40,6 +41,45 @@ SETTLED = """
 """
 
 
+# What one visit cost: Plotly's busy time (the union of its calls, which overlap), bytes of JS (as
+# sent, i.e. compressed when the server compresses) and on the wire, static files that went to the
+# network (0 on a warm visit when the browser cache serves them), and the callback requests: how
+# many, and in how many waves (groups of overlapping requests: a chain of callbacks is one wave per
+# link), from the first to the last answer.
+FIGURES = """
+() => {
+  const size = (e) => e.encodedBodySize || e.transferSize || 0;
+  const res = performance.getEntriesByType('resource');
+  const nav = performance.getEntriesByType('navigation')[0];
+  const js = res.filter((e) => /\\.js(\\?|$)/.test(e.name));
+  const plotly = js.filter((e) => /plotly/i.test(e.name));
+  const calls = res.filter((e) => e.name.includes('_dash-update-component'))
+    .map((e) => [e.startTime, e.responseEnd]).sort((a, b) => a[0] - b[0]);
+  const isStatic = (e) => /\\/(_dash-component-suites|assets)\\//.test(e.name);
+  const union = (spans) => { let total = 0, end = -1, waves = 0;
+    for (const [s, e] of [...spans].sort((a, b) => a[0] - b[0])) {
+      if (s > end) { waves += 1; total += e - s; end = e; } else if (e > end) { total += e - end; end = e; } }
+    return [total, waves]; };
+  return {drawn_ms: window.__mz.lastDrawn, plot_ms: union(window.__mz.spans)[0], plot_calls: window.__mz.calls,
+          graphs: document.querySelectorAll('.js-plotly-plot').length,
+          js_kb: js.reduce((s, e) => s + size(e), 0) / 1024,
+          plotly_kb: plotly.reduce((s, e) => s + size(e), 0) / 1024,
+          wire_kb: (res.reduce((s, e) => s + (e.transferSize || 0), 0) + (nav ? nav.transferSize : 0)) / 1024,
+          fetched: res.filter((e) => isStatic(e) && e.transferSize > 0).length,
+          callbacks: calls.length, callback_waves: union(calls)[1],
+          first_callback_ms: calls.length ? calls[0][0] : null,
+          callbacks_done_ms: calls.length ? Math.max(...calls.map((c) => c[1])) : null,
+          waterfall: res.map((e) => [e.name.replace(location.origin, '').slice(0, 80), Math.round(e.startTime),
+                                     Math.round(e.responseEnd), e.transferSize, e.encodedBodySize])};
+}
+"""
+
+# Each visit's figure -> its column (after "cold_" / "warm_") in the results.
+COLUMNS = {"drawn_ms": "ms", "plot_ms": "plot_ms", "wire_kb": "wire_kb", "fetched": "fetched",
+           "callbacks": "callbacks", "callback_waves": "callback_waves", "first_callback_ms": "first_callback_ms",
+           "callbacks_done_ms": "callbacks_done_ms"}
+
+
 def _visit(context: Any, url: str) -> dict[str, float]:
     page = context.new_page()
     try:
@@ -48,14 +88,7 @@ def _visit(context: Any, url: str) -> dict[str, float]:
         page.wait_for_load_state("networkidle", timeout=120_000)
         page.wait_for_function(SETTLED, timeout=120_000, polling=50)
         page.wait_for_load_state("networkidle", timeout=120_000)
-        return page.evaluate("""() => {
-          const js = performance.getEntriesByType('resource').filter((e) => e.name.includes('.js'));
-          const plotly = js.filter((e) => /plotly/i.test(e.name));
-          const graphs = document.querySelectorAll('.js-plotly-plot').length;
-          return {drawn_ms: window.__mz.lastDrawn, plot_ms: window.__mz.plotMs, plot_calls: window.__mz.calls,
-                  graphs, js_kb: js.reduce((s, e) => s + (e.encodedBodySize || e.transferSize || 0), 0) / 1024,
-                  plotly_kb: plotly.reduce((s, e) => s + (e.encodedBodySize || e.transferSize || 0), 0) / 1024};
-        }""")
+        return page.evaluate(FIGURES)
     finally:
         page.close()
 
@@ -87,14 +120,16 @@ def measure_browser(store: Path, redis_url: str, rounds: int, ingest: Callable[[
                         context.close()
         finally:
             browser.close()
+    (log_dir / "browser-waterfall.json").write_text(json.dumps(
+        {f"{name} {mode}": got[-1]["waterfall"] for (name, mode), got in samples.items()}, indent=0), encoding="utf-8")
     for name in PATHS:
         row: dict[str, Any] = {"page": name}
         for mode in ("cold", "warm"):
             got = samples[(name, mode)]
-            row[f"{mode}_ms"] = statistics.median(g["drawn_ms"] for g in got)
-            row[f"{mode}_plot_ms"] = statistics.median(g["plot_ms"] for g in got)
-        row["graphs"] = samples[(name, "warm")][-1]["graphs"]
-        row["js_kb"] = samples[(name, "warm")][-1]["js_kb"]
-        row["plotly_kb"] = samples[(name, "warm")][-1]["plotly_kb"]
+            for key, column in COLUMNS.items():
+                values = [g[key] for g in got if g[key] is not None]
+                row[f"{mode}_{column}"] = statistics.median(values) if values else None
+        last = samples[(name, "warm")][-1]
+        row.update(graphs=last["graphs"], js_kb=last["js_kb"], plotly_kb=last["plotly_kb"])
         rows.append(row)
     return {"rows": rows, "query": QUERY}
