@@ -159,8 +159,11 @@ def require_login() -> Response | None:
 
 
 def _carries_embed_token() -> bool:
-    from app.embed import BODY_KEY, CALLBACK_PATH
+    """A signed link's page (a dashboard page with ``?t=``) or callback (the token in its body)."""
+    from app.embed import BODY_KEY, CALLBACK_PATH, TOKEN_ARG, page_path
 
+    if request.method == "GET" and TOKEN_ARG in request.args:
+        return page_path(request.path) is not None
     if request.path != CALLBACK_PATH or not request.is_json:
         return False
     body = request.get_json(silent=True)

@@ -82,12 +82,17 @@ def test_signed_embeds_work_without_a_login(client):
     token = sign(Settings(secret_key=KEY), "overview-trend", filters, Scope.of(branch=["Mombasa"]))
     assert client.get(link_path("overview-trend", filters, token)).status_code == 200
     assert client.get("/embed/overview-trend").status_code == 403  # unsigned: embed-only for anonymous
+    page = sign(Settings(secret_key=KEY), "/branches", filters, Scope.of(branch=["Mombasa"]))
+    assert client.get(link_path("/branches", filters, page)).status_code == 200  # a signed page too
+    assert client.get(link_path("/branches", filters, page[:-2] + "xx")).status_code == 403
+    for path in ("/api/kpis/summary", "/api/filters/options", "/no-page"):  # a token opens pages only
+        assert client.get(f"{path}?t={page}").status_code == 401, path
     assert "Nakuru" not in client.get("/_dash-layout").get_data(as_text=True)
 
 
 def test_proxy_header_mode(demo_store: Path, users_file: Path):
     settings = Settings(data_dir=demo_store, cache_backend="simple", auth="proxy", users_file=str(users_file),
-                        auth_proxy_header="X-Remote-User")
+                        auth_proxy_header="X-Remote-User", secret_key=KEY)
     client = create_app(settings).server.test_client()
     assert client.get("/api/filters/options").status_code == 401
     scoped = client.get("/api/filters/options", headers={"X-Remote-User": "amina"}).get_json()["data"]
@@ -135,7 +140,7 @@ def test_may_follows_the_signed_in_user(demo_store: Path, tmp_path: Path):
     file.write_text(f"ops {generate_password_hash('p')} roles=admin\nviewer {generate_password_hash('p')}\n",
                     encoding="utf-8")
     server = create_app(Settings(data_dir=demo_store, cache_backend="simple", auth="basic",
-                                 users_file=str(file))).server
+                                 users_file=str(file), secret_key=KEY)).server
     seen: dict[str, tuple[bool, bool, str | None]] = {}
 
     @server.route("/_test-roles")

@@ -14,9 +14,9 @@ import pytest
 from flask import Response
 
 from app import create_app
-from app.config import Settings
+from app.config import DEV_SECRET_KEY, Settings
 from app.embed import chart_ids
-from app.embed_link import link_path, sign
+from app.embed_link import DevSecretKey, link_path, sign
 from data.filters import Filters
 from data.scope import Scope
 
@@ -120,3 +120,63 @@ def test_a_routes_own_policy_gains_frame_ancestors_and_x_frame_options_goes(demo
     response = server.test_client().get("/_test/own-policy")
     assert response.headers["Content-Security-Policy"] == "default-src 'self'; frame-ancestors 'self'"
     assert "X-Frame-Options" not in response.headers
+
+
+PAGE = "/salespeople"
+
+
+def _page_token(page: str = PAGE, now: float | None = None, key: str = KEY) -> str:
+    return sign(Settings(secret_key=key), page, LOCKED, Scope.of(branch=["Mombasa"]), dt.timedelta(hours=1), now=now)
+
+
+def test_a_signed_page_renders_chromeless(strict):
+    response = strict.get(link_path(PAGE, LOCKED, _page_token()))
+    assert response.status_code == 200
+    assert response.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+    assert "request_pre" in response.get_data(as_text=True)
+    assert strict.get(link_path("/", LOCKED, _page_token("/"))).status_code == 200
+
+
+@pytest.mark.parametrize("case", ["altered", "expired", "widened-url", "other-page", "chart-token",
+                                  "page-token-on-chart", "old-key"])
+def test_bad_page_links_get_a_clear_403_page(strict, open_app, case):
+    token = _page_token()
+    path = {
+        "altered": link_path(PAGE, LOCKED, token[:-3] + ("abc" if not token.endswith("abc") else "xyz")),
+        "expired": link_path(PAGE, LOCKED, _page_token(now=1_000_000_000.0)),
+        "widened-url": link_path(PAGE, WIDER, token),
+        "other-page": link_path("/customers", LOCKED, token),
+        "chart-token": link_path(PAGE, LOCKED, _token()),
+        "page-token-on-chart": link_path(CHART, LOCKED, token),
+        "old-key": link_path(PAGE, LOCKED, _page_token(key="a-key-nobody-configured")),
+    }[case]
+    for client in (strict, open_app):  # a signed link is checked even where signatures are not required
+        response = client.get(path)
+        assert response.status_code == 403, (case, path)
+        assert 'id="mauzo-refusal"' in response.get_data(as_text=True)
+
+
+def test_no_start_with_the_public_key_where_signatures_matter(demo_store: Path, tmp_path: Path):
+    users = tmp_path / "users"
+    users.write_text("ops scrypt:32768:8:1$x$y roles=admin\n", encoding="utf-8")
+    for settings in ({"require_signed_embeds": True}, {"auth": "basic", "users_file": str(users)},
+                     {"auth": "proxy"}):
+        with pytest.raises(DevSecretKey, match="MAUZO_SECRET_KEY set to a secret of your own"):
+            create_app(Settings(data_dir=demo_store, cache_backend="none", secret_key=DEV_SECRET_KEY, **settings))
+    create_app(Settings(data_dir=demo_store, cache_backend="none", secret_key=DEV_SECRET_KEY))  # a laptop starts
+
+
+def test_the_dialog_signs_on_the_server_and_never_with_the_public_key(demo_store: Path):
+    from app.embed_ui import sign_link
+
+    target = {"chart": CHART, "page": "/branches"}
+    for key, signed in ((DEV_SECRET_KEY, False), (KEY, True)):
+        server = create_app(Settings(data_dir=demo_store, cache_backend="none", secret_key=key)).server
+        with server.test_request_context("/", base_url="https://mauzo.example"):
+            url, snippet, message = sign_link(1, target, "chart", "1h", [], LOCKED.as_dict())
+            refused = sign_link(1, target, "chart", "1y", [], LOCKED.as_dict())  # not an offered lifetime
+        assert bool(url) is signed and bool(snippet) is signed
+        assert ("MAUZO_SECRET_KEY" in str(message.children)) is not signed
+        assert not refused[0] and "lifetimes" in str(refused[2].children)
+        if signed:
+            assert url.startswith(f"https://mauzo.example/embed/{CHART}?startDate=2025-01-01&")

@@ -46,3 +46,26 @@ def test_an_explicit_scope_and_bad_input(env, capsys):
     assert "embeddable charts" in capsys.readouterr().err
     assert main(["embed-link", "--chart", "overview-kpis", "--expires", "soon"]) == 2
     assert main(["embed-link", "--chart", "overview-kpis", "--startDate", "2025-13-01"]) == 2
+
+
+def test_embed_link_signs_a_whole_page(env, capsys):
+    assert main(["embed-link", "--page", "/salespeople/", "--branch", "Mombasa", "--startDate", "2025-01-01",
+                 "--expires", "1d"]) == 0
+    url = urlsplit(capsys.readouterr().out.strip())
+    assert (url.netloc, url.path) == ("127.0.0.1:8050", "/salespeople")
+    args = parse_qs(url.query)
+    assert args["embed"] == ["1"]
+    grant = verify(env, args["t"][0])
+    assert grant.page == "/salespeople" and grant.scope == Scope.of(branch=["Mombasa"])
+    check_request(grant, "/salespeople", args)
+    assert main(["embed-link", "--page", "/nope"]) == 2
+    assert "pages: /" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # a chart or a page, not both
+        main(["embed-link", "--page", "/", "--chart", "overview-kpis"])
+
+
+def test_embed_link_refuses_the_public_development_key(env, monkeypatch, capsys):
+    monkeypatch.delenv("MAUZO_SECRET_KEY")
+    assert main(["embed-link", "--chart", "overview-kpis"]) == 2
+    err = capsys.readouterr()
+    assert "MAUZO_SECRET_KEY" in err.err and "refused" in err.err and not err.out

@@ -7,8 +7,20 @@ import datetime as dt
 import pytest
 from itsdangerous import URLSafeSerializer
 
-from app.config import Settings
-from app.embed_link import SALT, BadLink, check_request, link_path, parse_duration, sign, verify
+from app.config import DEV_SECRET_KEY, Settings
+from app.embed_link import (
+    SALT,
+    BadLink,
+    DevSecretKey,
+    check_request,
+    iframe_snippet,
+    link_path,
+    link_scope,
+    parse_duration,
+    sign,
+    signed_url,
+    verify,
+)
 from data.filters import Filters
 from data.scope import Scope
 
@@ -86,3 +98,33 @@ def test_link_path_and_durations():
     for bad in ("", "1", "0h", "1y", "-1h"):
         with pytest.raises(ValueError):
             parse_duration(bad)
+
+
+def test_a_page_link_carries_its_path_and_shows_embed_1():
+    token = sign(KEY, "/salespeople", FILTERS, Scope.of(branch=["Mombasa"]), now=NOW)
+    grant = verify(KEY, token, now=NOW)
+    assert (grant.page, grant.chart, grant.target) == ("/salespeople", "", "/salespeople")
+    assert link_path("/salespeople", FILTERS, "tok") == (
+        "/salespeople?embed=1&startDate=2025-01-01&endDate=2025-03-31&branch=Mombasa&t=tok")
+    args = {"embed": ["1"], "startDate": ["2025-01-01"], "endDate": ["2025-03-31"], "branch": ["Mombasa"]}
+    check_request(grant, "/salespeople", args)
+    for target in ("/branches", "overview-trend"):  # another page, or the page's token on a chart
+        with pytest.raises(BadLink, match="another chart or page"):
+            check_request(grant, target, args)
+    with pytest.raises(BadLink, match="filters"):
+        check_request(grant, "/salespeople", {**args, "endDate": ["2025-06-30"]})
+
+
+def test_nothing_is_signed_with_the_public_development_key():
+    for settings in (Settings(secret_key=DEV_SECRET_KEY), Settings(secret_key="")):
+        with pytest.raises(DevSecretKey, match="MAUZO_SECRET_KEY"):
+            sign(settings, "overview-trend", FILTERS)
+
+
+def test_the_link_scope_defaults_to_the_filters_branches():
+    assert link_scope(FILTERS, None) == Scope.of(branch=["Mombasa"])
+    assert link_scope(FILTERS, ["Kisumu"]) == Scope.of(branch=["Kisumu"])
+    assert link_scope(Filters(), []) == Scope()
+    url = signed_url(KEY, "https://mauzo.example/", "/", FILTERS, Scope(), dt.timedelta(hours=1))
+    assert url.startswith("https://mauzo.example/?embed=1&startDate=2025-01-01&")
+    assert 'src="https://a.example/?x=1&amp;y=&quot;2&quot;"' in iframe_snippet('https://a.example/?x=1&y="2"', "t")

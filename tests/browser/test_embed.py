@@ -129,3 +129,36 @@ def test_the_embed_button_gives_a_snippet_of_the_current_view(page, apps):
     page.goto(src.replace("&amp;", "&"))
     page.locator(f"#{CHART} .main-svg").first.wait_for(timeout=30_000)
     assert page.locator("#nav-area").is_hidden()
+
+
+def test_a_signed_page_is_drawn_chromeless_inside_another_origins_page(page, host, apps):
+    token = sign(Settings(secret_key=KEY), "/branches", FILTERS, Scope.of(branch=["Mombasa"]), dt.timedelta(hours=1))
+    page.goto(_host_page(host, "signed-page.html", apps["allowing"] + link_path("/branches", FILTERS, token)))
+    frame = page.frame_locator("#mauzo")
+    frame.locator("#branches-comparison .main-svg").first.wait_for(timeout=30_000)
+    frame.locator("#branches-trend .main-svg").first.wait_for(timeout=30_000)  # a section with a page control
+    assert frame.locator("#nav-area").is_hidden() and frame.locator("#filter-area").is_hidden()
+    assert "Nakuru" not in frame.locator("#page-content").inner_text()
+    screenshot(page, "embed-cross-origin-signed-page")
+    assert not page.console_log.errors()
+
+
+def test_an_admin_signs_the_page_in_the_embed_dialog(page, apps):
+    """Login is off on this server, so its one user is an admin; the signed URL opens the page."""
+    page.goto(apps["default"] + "/branches?startDate=2025-01-01&endDate=2025-06-30&branch=Mombasa")
+    wait_for_sections(page, "branches-comparison")
+    page.locator("#branches-comparison .mauzo-embed-btn").click(timeout=60_000)
+    page.locator("#embed-sign-part").wait_for()
+    page.get_by_label("The whole page").check()
+    page.locator("#embed-sign-expires").select_option("7d")
+    page.locator("#embed-sign-btn").click()
+    page.wait_for_function("() => document.getElementById('embed-signed-url').value.includes('t=')")
+    url = page.locator("#embed-signed-url").input_value()
+    view = "startDate=2025-01-01&endDate=2025-06-30&branch=Mombasa"
+    assert url.startswith(f"{apps['default']}/branches?embed=1&{view}&t=")
+    assert page.locator("#embed-signed-snippet").input_value().startswith('<iframe src="')
+    assert "Valid until" in page.locator("#embed-sign-message").inner_text()
+    screenshot(page, "embed-signed-link-dialog")
+    page.goto(url)
+    page.locator("#branches-comparison .main-svg").first.wait_for(timeout=30_000)
+    assert page.locator("#nav-area").is_hidden() and page.locator("#filter-area").is_hidden()
