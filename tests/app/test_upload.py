@@ -1,0 +1,351 @@
+"""``POST /data/upload`` and the Data page's jobs over HTTP (Flask test client on the real app and a
+real store): hostile file names, the size limit before and while reading, cross-site requests,
+roles, garbage files, and job state shared between two app instances (= two workers)."""
+
+from __future__ import annotations
+
+import base64
+import importlib
+import io
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.security import generate_password_hash
+
+from app import create_app
+from app.config import Settings
+from app.uploads.files import UploadArea
+from app.uploads.jobs import JobBook
+from ingest.demo import generate
+from ingest.pipeline import ingest_file
+from tests.conftest import DEMO_END, build_store
+
+LIMIT_MB = 0.5
+UPLOAD = {"X-Mauzo-Upload": "1"}
+GOOD = ("Date,Branch,Category,Qty,Net Sales,Cost\n"
+        f"{DEMO_END},Garissa,Paint,2,1000,800\n{DEMO_END},Garissa,Tools,1,500.50,300\n")
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_store(tmp_path_factory.mktemp("upload-store") / "data", generate(rows=2_000, seed=9, end=DEMO_END))
+
+
+def _app(store: Path, **overrides: Any):  # type: ignore[no-untyped-def]
+    """A new app instance (another worker) with the Data page's callbacks: Dash hands the callbacks a
+    module registers to the first app that serves a request, so the page module registers them anew."""
+    from dash import _callback
+
+    app = create_app(Settings(data_dir=store, cache_backend="simple", max_upload_mb=LIMIT_MB, **overrides))
+    if not any("data-job" in key for key in _callback.GLOBAL_CALLBACK_MAP):
+        importlib.reload(importlib.import_module("pages.data"))
+    app.server.test_client().get("/")  # takes the callbacks now, before another app can
+    return app
+
+
+@pytest.fixture(scope="module")
+def app(store: Path):  # type: ignore[no-untyped-def]
+    return _app(store)
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    return app.server.test_client()
+
+
+def _post(client, body: bytes | Any, name: str = "sales.csv", **headers: str):  # type: ignore[no-untyped-def]
+    return client.post("/data/upload", data=body, headers={**UPLOAD, "X-Upload-Name": name, **headers})
+
+
+def _files(root: Path) -> set[Path]:
+    return {p for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("name", [
+    "../../etc/passwd", "..%2F..%2Fetc%2Fpasswd.csv", "/etc/passwd", "C:\\Windows\\system32\\x.csv",
+    "a\x00b.csv", "a%00.csv", "." * 300, "x" * 5000 + ".csv", "", "%ZZ%", "\u202e\u0000..csv",
+])
+def test_a_file_name_is_never_a_path(client, store, tmp_path, name):
+    outside = _files(store.parent) - _files(store)
+    response = client.post("/data/upload", data=GOOD.encode(),
+                           headers={**UPLOAD, "X-Upload-Name": name.replace("\x00", "%00")})
+    assert response.status_code == 200, response.get_json()
+    saved = response.get_json()
+    upload = UploadArea(store).get(saved["id"])
+    assert upload is not None
+    path = UploadArea(store).path_of(upload)
+    assert path.parent == store / "uploads" and path.name.startswith(saved["id"])
+    assert path.read_bytes() == GOOD.encode()
+    assert "/" not in saved["name"] and "\\" not in saved["name"] and "\x00" not in saved["name"]
+    assert len(saved["name"]) <= 120 and not saved["name"].startswith(".")
+    assert _files(store.parent) - _files(store) == outside  # nothing written beside the store
+    assert not Path("/etc/passwd.csv").exists()
+
+
+def test_an_id_that_is_not_ours_is_never_read(store):
+    area = UploadArea(store)
+    for bad in ("../manifest", "../../etc/passwd", "/etc/passwd", "a" * 32 + "/..", "A" * 32, None, ""):
+        assert area.get(bad) is None
+    assert JobBook(store).get("../uploads/attempts") is None
+
+
+class Body(io.RawIOBase):
+    """A request body the test client can measure (it seeks) without reading it."""
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, *_args: Any) -> int:
+        return 0
+
+    def tell(self) -> int:
+        return 0
+
+
+class Untouchable(Body):
+    """A request body that fails the test if anyone reads it."""
+
+    def read(self, *_args: Any) -> bytes:
+        raise AssertionError("the body was read")
+
+    readinto = read  # type: ignore[assignment]
+
+
+def test_an_oversized_content_length_is_refused_before_the_body_is_read(client, store):
+    before = _files(store)
+    response = client.post("/data/upload", input_stream=Untouchable(),
+                           environ_overrides={"CONTENT_LENGTH": str(10 * 1024**3)},
+                           headers={**UPLOAD, "X-Upload-Name": "huge.csv"})
+    assert response.status_code == 413
+    assert "upload limit of 0.5 MB" in response.get_json()["error"]
+    assert "MAUZO_MAX_UPLOAD_MB" in response.get_json()["error"]
+    assert response.headers["Connection"] == "close"
+    assert _files(store) == before
+
+
+def test_a_body_longer_than_its_missing_length_is_cut_at_the_limit(client, store):
+    """No Content-Length (chunked): the copy counts bytes and stops at the limit."""
+    limit = int(LIMIT_MB * 1024 * 1024)
+    read = 0
+
+    class Endless(Body):
+        def readinto(self, buffer: Any) -> int:
+            nonlocal read
+            size = len(buffer)
+            buffer[:size] = b"1" * size
+            read += size
+            return size  # endless
+
+    before = _files(store)
+    response = client.post("/data/upload", input_stream=io.BufferedReader(Endless()),
+                           environ_overrides={"wsgi.input_terminated": True, "CONTENT_LENGTH": ""},
+                           headers={**UPLOAD, "X-Upload-Name": "endless.csv", "Transfer-Encoding": "chunked"})
+    assert response.status_code == 413 and "upload limit" in response.get_json()["error"]
+    assert read < limit + 2 * 1024 * 1024  # stopped near the limit, not at the end of an endless body
+    assert _files(store) == before  # the partial file is gone
+
+
+def test_a_content_length_under_the_limit_cannot_smuggle_more(client, store):
+    """A lying (too small) Content-Length: only that many bytes are taken, never the rest."""
+    body = GOOD.encode() + b"x" * 100_000
+    response = client.post("/data/upload", input_stream=io.BytesIO(body),
+                           environ_overrides={"CONTENT_LENGTH": str(len(GOOD))},
+                           headers={**UPLOAD, "X-Upload-Name": "short.csv"})
+    assert response.status_code == 200
+    upload = UploadArea(store).get(response.get_json()["id"])
+    assert upload is not None and UploadArea(store).path_of(upload).read_bytes() == GOOD.encode()
+
+
+@pytest.mark.parametrize("headers", [
+    {"Origin": "https://evil.example"},
+    {"Referer": "https://evil.example/page.html"},
+    {"Origin": "null"},
+    {"X-Mauzo-Upload": ""},  # a cross-site form cannot send the header
+])
+def test_a_cross_site_upload_is_refused(client, store, headers):
+    before = _files(store)
+    response = _post(client, GOOD.encode(), **headers)
+    assert response.status_code == 403 and "cross-site" in response.get_json()["error"]
+    assert _files(store) == before
+
+
+def test_a_same_origin_upload_is_accepted(client):
+    response = _post(client, GOOD.encode(), Origin="http://localhost", Referer="http://localhost/data")
+    assert response.status_code == 200
+
+
+def test_an_empty_body_is_refused(client):
+    response = _post(client, b"")
+    assert response.status_code == 400 and "empty" in response.get_json()["error"]
+
+
+# -- Dash callbacks of the page, as the browser sends them ---------------------------------------
+def dash_call(client, dash_app, output: str, values: dict[str, Any], changed: str | None = None,  # type: ignore[no-untyped-def]
+              **headers: str):
+    """POST a callback request for the callback writing ``output``, with input/state ``values``."""
+    key = next(k for k in dash_app.callback_map if output in k)
+    spec = dash_app.callback_map[key]
+    parts = key.strip(".").split("...") if key.startswith("..") else [key]
+    outputs = [{"id": p.rsplit(".", 1)[0], "property": p.rsplit(".", 1)[1]} for p in parts]
+    first = spec["inputs"][0]
+    body = {
+        "output": key, "outputs": outputs if len(outputs) > 1 else outputs[0],
+        "inputs": [{**i, "value": values.get(f"{i['id']}.{i['property']}")} for i in spec["inputs"]],
+        "state": [{**s, "value": values.get(f"{s['id']}.{s['property']}")} for s in spec["state"]],
+        "changedPropIds": [changed or f"{first['id']}.{first['property']}"],
+    }
+    return client.post("/_dash-update-component", json=body, headers=headers)
+
+
+def _wait(book: JobBook, job_id: str, timeout: float = 90) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = book.get(job_id)
+        if job is not None and job.finished:
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} did not finish: {book.get(job_id)}")
+
+
+def _revenue(client) -> float:  # type: ignore[no-untyped-def]
+    body = client.get("/api/kpis/summary?startDate=2020-01-01&endDate=2030-12-31").get_json()
+    return body["data"]["metrics"]["revenue"]["value"]
+
+
+def test_a_job_started_in_one_worker_is_followed_and_seen_in_another(store):
+    """Two app instances on one data dir are two gunicorn workers: the second answers the page's
+    polling of the first's job, and its (already cached) figures change after the commit."""
+    first, second = _app(store), _app(store)
+    one, two = first.server.test_client(), second.server.test_client()
+    revenue_before = _revenue(two)
+    assert _revenue(two) == revenue_before  # now cached in the second worker
+    upload = _post(one, GOOD.encode(), name="garissa.csv").get_json()
+    values = {"data-upload.data": upload, "data-mapping.data": {"dataset": "sales", "doc": {}},
+              "data-mode.value": "append", "data-dedupe.value": "refuse"}
+    started = dash_call(one, first, "data-job.data", values, changed="data-load.n_clicks")
+    assert started.status_code == 200, started.data
+    job_id = started.get_json()["response"]["data-job"]["data"]["id"]
+    job = _wait(JobBook(store), job_id)
+    assert job.result["status"] == "ok" and job.result["rows"] == 2
+    polled = dash_call(two, second, "data-job-progress.value", {"data-poll.n_intervals": 1,
+                                                                "data-job.data": {"id": job_id}})
+    answer = polled.get_json()["response"]
+    assert answer["data-job-progress"]["value"] == 100
+    assert "Loaded 2 rows from garissa.csv" in str(answer["data-result"]["children"])
+    assert job.result["data_version"] in str(answer["data-result"]["children"])
+    assert _revenue(two) == pytest.approx(revenue_before + 1500.50)
+    assert UploadArea(store).get(upload["id"]) is None  # loaded: the bytes are not kept
+
+
+def test_a_replace_asks_first(client, app):
+    upload = _post(client, GOOD.encode()).get_json()
+    values = {"data-upload.data": upload, "data-mapping.data": {"dataset": "sales", "doc": {}},
+              "data-mode.value": "replace", "data-dedupe.value": "refuse"}
+    answer = dash_call(client, app, "data-job.data", values, changed="data-load.n_clicks").get_json()["response"]
+    assert answer["data-confirm"]["is_open"] is True and "data-job" not in answer
+    assert "sales.csv" in answer["data-confirm-text"]["children"]
+
+
+GARBAGE = {
+    "report.pdf": b"%PDF-1.7\n" + os.urandom(2000),
+    "scan.csv": b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n" + os.urandom(2000),
+    "export.csv": b"PK\x03\x04" + os.urandom(2000),
+    "noise.csv": os.urandom(4000),
+    "sheet.xlsx": b"Date,Branch\n2025-01-01,Mombasa\n",
+}
+
+
+def test_garbage_gets_the_clis_readable_rejection(client, store, tmp_path):
+    book = JobBook(store)
+    jobs = {}
+    for name, data in GARBAGE.items():  # started together: one child process each
+        upload = UploadArea(store).get(_post(client, data, name=name).get_json()["id"])
+        jobs[name] = book.start(upload, dataset="sales", mode="append", dedupe="refuse", dry_run=False, mapping={},
+                                user=None).id
+    for name, job_id in jobs.items():
+        job = _wait(book, job_id)
+        cli_copy = tmp_path / name
+        cli_copy.write_bytes(GARBAGE[name])
+        cli = ingest_file(cli_copy, data_dir=tmp_path / "cli-store", dry_run=True).report.to_dict()
+        assert job.result["status"] == "rejected", name
+        assert job.result["problems"] == cli["problems"] and cli["problems"], name
+        assert job.result["problems"][0]["check"] in ("file_type", "file_content"), name
+        assert "Traceback" not in str(job.result)
+    logged = {a["file_name"]: a for a in book.attempts()}
+    assert all(logged[name]["outcome"] == "rejected" and logged[name]["problems"] for name in GARBAGE)
+
+
+# -- roles, with login on -------------------------------------------------------------------------
+def _basic(name: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{name}:{name}-pass".encode()).decode()}
+
+
+@pytest.fixture(scope="module")
+def login_app(store: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    users = tmp_path_factory.mktemp("users") / "users"
+    users.write_text("".join(f"{n} {generate_password_hash(n + '-pass')} {extra}\n" for n, extra in
+                             (("viewer", ""), ("clerk", "roles=load"), ("ops", "roles=admin"))), encoding="utf-8")
+    return _app(store, auth="basic", users_file=str(users), secret_key="upload-test-key-0123456789")
+
+
+def test_only_users_who_may_load_reach_the_page_its_callbacks_and_the_upload(login_app, store):
+    client = login_app.server.test_client()
+    assert client.get("/data").status_code == 401
+    assert client.get("/data", headers=_basic("viewer")).status_code == 403
+    assert _post(client, GOOD.encode(), **_basic("viewer")).status_code == 403
+    values = {"data-poll.n_intervals": 1, "data-job.data": {"id": "0" * 32}}
+    assert dash_call(client, login_app, "data-job-progress.value", values, **_basic("viewer")).status_code == 403
+    for user in ("clerk", "ops"):
+        assert client.get("/data", headers=_basic(user)).status_code == 200
+        assert dash_call(client, login_app, "data-job-progress.value", values, **_basic(user)).status_code == 200
+    assert _post(client, GOOD.encode(), **_basic("clerk")).status_code == 200
+
+
+def _links(node: Any) -> list[str]:
+    """Every ``href`` in a serialized Dash layout."""
+    if isinstance(node, dict):
+        own = [node["href"]] if isinstance(node.get("href"), str) else []
+        return own + [h for value in node.values() for h in _links(value)]
+    if isinstance(node, list):
+        return [h for item in node for h in _links(item)]
+    return []
+
+
+def test_the_nav_link_shows_only_for_users_who_may_load(login_app):
+    client = login_app.server.test_client()
+    viewer = _links(client.get("/_dash-layout", headers=_basic("viewer")).get_json())
+    clerk = _links(client.get("/_dash-layout", headers=_basic("clerk")).get_json())
+    assert "/diagnostics" in viewer and "/data" not in viewer
+    assert "/data" in clerk
+
+
+def test_a_cross_site_callback_of_the_page_is_refused(login_app):
+    client = login_app.server.test_client()
+    values = {"data-poll.n_intervals": 1, "data-job.data": {"id": "0" * 32}}
+    refused = dash_call(client, login_app, "data-job-progress.value", values, Origin="https://evil.example",
+                        **_basic("clerk"))
+    assert refused.status_code == 403
+
+
+def test_who_loaded_is_recorded_and_shown(login_app, store):
+    client = login_app.server.test_client()
+    upload = _post(client, GOOD.replace("Garissa", "Lodwar").encode(), name="lodwar.csv", **_basic("clerk")).get_json()
+    values = {"data-upload.data": upload, "data-mapping.data": {"dataset": "sales", "doc": {}},
+              "data-mode.value": "append", "data-dedupe.value": "refuse"}
+    started = dash_call(client, login_app, "data-job.data", values, changed="data-load.n_clicks", **_basic("clerk"))
+    job = _wait(JobBook(store), started.get_json()["response"]["data-job"]["data"]["id"])
+    assert job.result["status"] == "ok" and job.user == "clerk"
+    from data.store import SnapshotStore
+
+    entry = SnapshotStore(store).manifest().history[0]
+    assert entry["file_name"] == "lodwar.csv" and entry["user"] == "clerk"
+    polled = dash_call(client, login_app, "data-job-progress.value",
+                       {"data-poll.n_intervals": 1, "data-job.data": {"id": job.id}}, **_basic("clerk"))
+    history = str(polled.get_json()["response"]["data-history"]["children"])
+    assert "lodwar.csv" in history and "clerk" in history and "Who" in history
