@@ -144,7 +144,9 @@ def show_preview(data: dict | None, dataset: str, encoding: str, delimiter: str,
     upload = _upload(data)
     if upload is None:
         return dbc.Alert("That upload is no longer on the server; choose the file again.", color="warning"), None
-    kept = (current or {}).get("columns") if ctx.triggered_id != "data-upload" else None
+    # The columns chosen so far stay chosen when a format setting changes (not for a new file or dataset).
+    same = isinstance(current, dict) and current.get("dataset") == dataset and ctx.triggered_id != "data-upload"
+    kept = (current.get("doc") or {}).get("columns") if same else None
     try:
         doc = mapping_document(dataset, kept, encoding=encoding, delimiter=delimiter, date_format=date_format,
                                decimal=decimal)
