@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from components.charts import GRAIN_LABEL, hbar_room, hover_period, money_ticks, period_axis, span
+from components.figure_spec import Figure, finish, new_figure
 from components.format import ksh, ksh_exact, ksh_ticks, margin, pct, plot_margins
 from components.theme import DIVERGING_SCALE, HEATMAP_SCALE, NEGATIVE_COLOR, PROFIT_COLOR, REVENUE_COLOR, base_layout
 from data.metrics import METRICS
@@ -52,7 +53,7 @@ def branch_growth_bars(frame: pl.DataFrame, colors: dict[str, str], subtitle: st
     prev = rows["prev_gross_profit"].to_list()
     growth = rows["gp_growth_pct"].to_list()
     margins = rows["margin_pct"].to_list()
-    fig = go.Figure()
+    fig = new_figure()
     fig.add_bar(
         x=gp, y=branches, orientation="h", name="This period",
         marker_color=[NEGATIVE_COLOR if (v or 0) < 0 else colors.get(b, PROFIT_COLOR)
@@ -80,10 +81,10 @@ def branch_growth_bars(frame: pl.DataFrame, colors: dict[str, str], subtitle: st
     fig = base_layout(fig, "Branch gross profit and growth", subtitle, height=130 + 36 * max(1, len(branches)))
     fig.update_layout(bargap=0.3)
     hbar_room(fig, anchors, labels, size=12, also=[*gp, *prev])
-    return fig
+    return finish(fig)
 
 
-def _axis_format(fig: go.Figure, metric: str, values: list[float | None]) -> None:
+def _axis_format(fig: Figure, metric: str, values: list[float | None]) -> None:
     kind = METRICS[metric].kind
     if kind == "money":
         money_ticks(fig, "y", *span(values))
@@ -121,7 +122,7 @@ def complete_periods(frame: pl.DataFrame, metric: str) -> pl.DataFrame:
 def branch_trend_lines(frame: pl.DataFrame, metric: str, grain: str, colors: dict[str, str],
                        subtitle: str) -> go.Figure:
     """One line per branch for ``metric`` over time, in the branch's colour."""
-    fig = go.Figure()
+    fig = new_figure()
     full = complete_periods(frame, metric)
     plotted: list[float | None] = []
     for branch in sorted(full["branch"].unique().to_list()):
@@ -139,7 +140,7 @@ def branch_trend_lines(frame: pl.DataFrame, metric: str, grain: str, colors: dic
     title = f"{GRAIN_LABEL.get(grain, '')} {METRICS[metric].label.lower()} by branch".strip()
     fig = base_layout(fig, title[0].upper() + title[1:], subtitle, height=400)
     fig.update_layout(hovermode="closest")
-    return fig
+    return finish(fig)
 
 
 def _order(frame: pl.DataFrame, dimension: str) -> list[str]:
@@ -182,8 +183,8 @@ def branch_line_heatmap(frame: pl.DataFrame, value: str, subtitle: str, overall_
     heat: dict = {"colorscale": HEATMAP_SCALE, "reversescale": False}
     if value == "margin_pct":
         heat = {"colorscale": DIVERGING_SCALE, "zmid": overall_margin}
-    fig = go.Figure(go.Heatmap(
-        z=z, x=lines, y=branches, text=text, texttemplate="%{text}", textfont={"size": 11},
+    fig = new_figure(dict(
+        type="heatmap", z=z, x=lines, y=branches, text=text, texttemplate="%{text}", textfont={"size": 11},
         customdata=custom, xgap=2, ygap=2, hoverongaps=False,
         hovertemplate="%{y} · %{x}<br>GP %{customdata[0]}<br>Margin %{customdata[1]}<extra></extra>",
         colorbar={"thickness": 10, "len": 0.9,
@@ -193,4 +194,5 @@ def branch_line_heatmap(frame: pl.DataFrame, value: str, subtitle: str, overall_
     fig.update_yaxes(autorange="reversed", showgrid=False)
     fig.update_xaxes(showgrid=False, tickangle=-30)
     unit = " (KSh)" if money else ""
-    return base_layout(fig, f"{label}{unit}: branch x product line", subtitle, height=140 + 36 * max(1, len(branches)))
+    return finish(base_layout(fig, f"{label}{unit}: branch x product line", subtitle,
+                              height=140 + 36 * max(1, len(branches))))

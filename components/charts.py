@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 import polars as pl
 
+from components.figure_spec import Figure, finish, new_figure
 from components.format import ksh, ksh_exact, ksh_ticks, margin, nice_ticks, pct_tick, plot_margins
 from components.labels import shorten
 from components.theme import NEGATIVE_COLOR, PROFIT_COLOR, REVENUE_COLOR, base_layout
@@ -26,7 +27,7 @@ MAX_TIME_TICKS = 8
 GLYPH_EM = 0.6
 
 
-def money_ticks(fig: go.Figure, axis: str = "y", low: float = 0.0, high: float = 0.0, target: int = 5) -> None:
+def money_ticks(fig: Figure, axis: str = "y", low: float = 0.0, high: float = 0.0, target: int = 5) -> None:
     """KSh tick labels from ``components.format.ksh`` (K/M/B like every label, never Plotly's "G")
     for an axis showing ``low``..``high``. Explicit ticks do not follow a zoom; the figures here are
     read whole (the mode bar keeps zoom for a closer look at the bars, with hover values)."""
@@ -45,7 +46,7 @@ def hover_period(grain: str) -> str:
     return _HOVER_PERIOD.get(grain, "%{x|%d %b %Y}")
 
 
-def period_axis(fig: go.Figure, periods: Sequence[dt.date], grain: str, axis: str = "x") -> None:
+def period_axis(fig: Figure, periods: Sequence[dt.date], grain: str, axis: str = "x") -> None:
     """A date axis that reads at the grain of the data: ticks only on period starts, labelled as
     dates (never "23:59:59.9996"), padded half a period each side so one day is one labelled day."""
     if not periods:
@@ -71,11 +72,11 @@ def period_axis(fig: go.Figure, periods: Sequence[dt.date], grain: str, axis: st
 SINGLE_PERIOD_SHARE = 0.3
 
 
-def single_period_bars(fig: go.Figure, grain: str) -> None:
+def single_period_bars(fig: Figure, grain: str) -> None:
     """Grouped bars over a single period: Plotly cannot infer a width from one x value (the bars
     come out 1 ms wide, or fill half the plot), so the group takes ``SINGLE_PERIOD_SHARE`` of the
     period, centred on its label."""
-    bars = [t for t in fig.data if t.type == "bar"]
+    bars = [t for t in fig.data if t["type"] == "bar"]
     if not bars:
         return
     group = GRAIN_MS.get(grain, _DAY_MS) * SINGLE_PERIOD_SHARE
@@ -89,7 +90,7 @@ def text_px(text: str, size: int = 11) -> float:
     return longest * size * GLYPH_EM + 8
 
 
-def add_hbar(fig: go.Figure, values: Sequence[float | None], categories: Sequence[str], labels: Sequence[str],
+def add_hbar(fig: Figure, values: Sequence[float | None], categories: Sequence[str], labels: Sequence[str],
              name: str, size: int = 11, **bar: object) -> None:
     """A horizontal bar trace with outside value labels. A negative bar's label would land on the
     category names left of it, so it is written right of the zero line instead, in the bar's own
@@ -106,7 +107,7 @@ def add_hbar(fig: go.Figure, values: Sequence[float | None], categories: Sequenc
                     textfont={"size": size}, meta="labels")
 
 
-def hbar_room(fig: go.Figure, values: Sequence[float | None], labels: Sequence[str], size: int = 11,
+def hbar_room(fig: Figure, values: Sequence[float | None], labels: Sequence[str], size: int = 11,
               axis: str = "x", also: Sequence[float | None] = ()) -> None:
     """Room for outside labels of horizontal bars, so none is clipped at any screen width: the
     axis ends at the longest bar and the labels run into a right margin sized in pixels for the
@@ -135,13 +136,13 @@ def bubble_radius(size: float, sizeref: float, sizemin: float) -> float:
 
 def sparkline(values: list[float | None], color: str = PROFIT_COLOR) -> go.Figure:
     """A tiny line with no axes, for KPI cards."""
-    fig = go.Figure(go.Scatter(y=values, mode="lines", line={"color": color, "width": 2}, hoverinfo="skip",
-                               fill="tozeroy", fillcolor="rgba(22,163,74,0.08)"))
+    fig = new_figure(dict(type="scatter", y=values, mode="lines", line={"color": color, "width": 2}, hoverinfo="skip",
+                          fill="tozeroy", fillcolor="rgba(22,163,74,0.08)"))
     fig.update_layout(margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=36, showlegend=False,
                       paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)")
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    return fig
+    return finish(fig)
 
 
 def revenue_profit_trend(frame: pl.DataFrame, grain: str, subtitle: str) -> go.Figure:
@@ -150,7 +151,7 @@ def revenue_profit_trend(frame: pl.DataFrame, grain: str, subtitle: str) -> go.F
     revenue, profit = frame["revenue"].to_list(), frame["gross_profit"].to_list()
     margins = frame["margin_pct"].to_list()
     when = hover_period(grain)
-    fig = go.Figure()
+    fig = new_figure()
     fig.add_bar(x=periods, y=revenue, name="Revenue", marker_color=REVENUE_COLOR,
                 customdata=[[ksh_exact(v)] for v in revenue],
                 hovertemplate=when + "<br>Revenue %{customdata[0]}<extra></extra>")
@@ -170,7 +171,8 @@ def revenue_profit_trend(frame: pl.DataFrame, grain: str, subtitle: str) -> go.F
     period_axis(fig, periods, grain)
     if len(set(periods)) == 1:
         single_period_bars(fig, grain)
-    return base_layout(fig, f"{GRAIN_LABEL.get(grain, '')} revenue and gross profit", subtitle, height=340)
+    return finish(base_layout(fig, f"{GRAIN_LABEL.get(grain, '')} revenue and gross profit", subtitle,
+                              height=340))
 
 
 def ranked_bars(frame: pl.DataFrame, label_col: str, title: str, subtitle: str, value_col: str = "gross_profit",
@@ -186,7 +188,7 @@ def ranked_bars(frame: pl.DataFrame, label_col: str, title: str, subtitle: str, 
         for label, v in zip(labels, values, strict=True)
     ]
     text = [ksh(v) for v in values]
-    fig = go.Figure()
+    fig = new_figure()
     add_hbar(fig, values, labels, text, title, marker_color=bar_colors,
              customdata=[[label, ksh_exact(v), margin(m)] for label, v, m in zip(labels, values, margins, strict=True)],
              hovertemplate="%{customdata[0]}<br>%{customdata[1]} · margin %{customdata[2]}<extra></extra>")
@@ -197,7 +199,7 @@ def ranked_bars(frame: pl.DataFrame, label_col: str, title: str, subtitle: str, 
     money_ticks(fig, "x", *span(values), target=2)
     fig = base_layout(fig, title, subtitle, height=80 + 42 * max(1, len(labels)))
     hbar_room(fig, values, text)
-    return fig
+    return finish(fig)
 
 
 # -- point labels that do not overlap -------------------------------------------------------------

@@ -6,6 +6,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from components.charts import add_hbar, hbar_room, money_ticks, span
+from components.figure_spec import finish, new_figure
 from components.format import ksh, ksh_exact, margin, pct
 from components.labels import shorten
 from components.theme import NEGATIVE_COLOR, PROFIT_COLOR, REVENUE_COLOR, base_layout
@@ -35,7 +36,7 @@ def top_customers_bars(frame: pl.DataFrame, value_col: str, title: str, subtitle
     colors = [NEGATIVE_COLOR if (v or 0) < 0 else (BOTH_COLOR if n in others else ONLY_COLOR)
               for n, v in zip(names, values, strict=True)]
     text = [ksh(v) for v in values]
-    fig = go.Figure()
+    fig = new_figure()
     add_hbar(fig, values, [short_label(n) for n in names], text, title, marker_color=colors,
              customdata=[[n, margin(m), ksh_exact(v)] for n, m, v in zip(names, margins, values, strict=True)],
              hovertemplate="%{customdata[0]}<br>%{customdata[2]} · margin %{customdata[1]}<extra></extra>")
@@ -45,7 +46,7 @@ def top_customers_bars(frame: pl.DataFrame, value_col: str, title: str, subtitle
     money_ticks(fig, "x", *span(values), target=2)
     fig = base_layout(fig, title, subtitle, height=90 + 30 * max(1, len(names)))
     hbar_room(fig, values, text)
-    return fig
+    return finish(fig)
 
 
 MAX_CURVE_POINTS = 600
@@ -67,7 +68,7 @@ def thin_curve(curve: pl.DataFrame, max_points: int = MAX_CURVE_POINTS) -> pl.Da
 def pareto_chart(curve: pl.DataFrame, point: dict | None, subtitle: str, threshold: float = 80.0) -> go.Figure:
     """Cumulative share of GP against share of customers (biggest first), with the 80% line."""
     curve = thin_curve(curve)
-    fig = go.Figure()
+    fig = new_figure()
     fig.add_scatter(x=[0, 100], y=[0, 100], mode="lines", name="Equal shares",
                     line={"color": "rgba(128,128,128,0.6)", "dash": "dot", "width": 1}, hoverinfo="skip")
     fig.add_scatter(
@@ -95,14 +96,14 @@ def pareto_chart(curve: pl.DataFrame, point: dict | None, subtitle: str, thresho
     fig.update_yaxes(range=[0, high * 1.03], ticksuffix="%", title_text="Cumulative share of GP")
     fig = base_layout(fig, title, subtitle, height=380)
     fig.update_layout(showlegend=False)
-    return fig
+    return finish(fig)
 
 
 def tier_chart(tiers: pl.DataFrame, subtitle: str) -> go.Figure:
     """Per tier: share of customers, of revenue and of GP side by side (the imbalance is the story)."""
     labels = [f"{t}<br>{label}" for t, label in zip(tiers["tier"].to_list(), tiers["tier_label"].to_list(),
                                                    strict=True)]
-    fig = go.Figure()
+    fig = new_figure()
     for column, name in (("customers_share_pct", "Customers"), ("revenue_share_pct", "Revenue"),
                          ("gross_profit_share_pct", "Gross profit")):
         values = tiers[column].to_list()
@@ -116,7 +117,7 @@ def tier_chart(tiers: pl.DataFrame, subtitle: str) -> go.Figure:
     fig = base_layout(fig, "Value tiers", subtitle, height=380)
     fig.update_layout(barmode="group", bargap=0.25)
     fig.update_xaxes(tickangle=0)
-    return fig
+    return finish(fig)
 
 
 def preference_bars(prefs: pl.DataFrame, dimension: str, title: str, subtitle: str) -> go.Figure:
@@ -124,7 +125,7 @@ def preference_bars(prefs: pl.DataFrame, dimension: str, title: str, subtitle: s
     order = (prefs.filter(pl.col("group") == "Top tier").sort("group_revenue_share_pct", descending=True)[dimension]
              .to_list())
     order += sorted(set(prefs[dimension].to_list()) - set(order))
-    fig = go.Figure()
+    fig = new_figure()
     for group, color in (("Top tier", TOP_TIER_COLOR), ("Other customers", OTHERS_COLOR)):
         rows = {r[dimension]: r["group_revenue_share_pct"] for r in prefs.filter(pl.col("group") == group)
                 .iter_rows(named=True)}
@@ -137,4 +138,4 @@ def preference_bars(prefs: pl.DataFrame, dimension: str, title: str, subtitle: s
     fig = base_layout(fig, title, subtitle, height=120 + 44 * max(1, len(order)))
     fig.update_layout(barmode="group", bargap=0.2)
     hbar_room(fig, values, [pct(v) for v in values], size=12)
-    return fig
+    return finish(fig)

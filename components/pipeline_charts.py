@@ -7,6 +7,7 @@ from typing import Any
 import plotly.graph_objects as go
 import polars as pl
 
+from components.figure_spec import finish, new_figure
 from components.format import count, pct
 from components.grid import count_column, data_grid, margin_column, money_column, pct_column, text_column
 from components.theme import NEGATIVE_COLOR, PROFIT_COLOR, REVENUE_COLOR, base_layout
@@ -29,8 +30,8 @@ def win_rate_bars(frame: pl.DataFrame, by: str, label: str, subtitle: str) -> go
     colors = [UNSURE_COLOR if s else PROFIT_COLOR for s in small]
     texts = [f"{pct(r)} of {count(n)}" + (" (few deals)" if s else "")
              for r, n, s in zip(rates, rows["closed"].to_list(), small, strict=True)]
-    fig = go.Figure(go.Bar(
-        x=rates, y=names, orientation="h", marker_color=colors, text=texts, textposition="auto",
+    fig = new_figure(dict(
+        type="bar", x=rates, y=names, orientation="h", marker_color=colors, text=texts, textposition="auto",
         error_x={"type": "data", "symmetric": False, "array": high, "arrayminus": low, "thickness": 1.2,
                  "color": "rgba(100,116,139,0.9)"},
         customdata=[[n] for n in names],
@@ -38,13 +39,13 @@ def win_rate_bars(frame: pl.DataFrame, by: str, label: str, subtitle: str) -> go
     ))
     fig.update_yaxes(autorange="reversed", title=None)
     fig.update_xaxes(range=[0, 100], ticksuffix="%", title="Win rate (won / closed), with its 95% interval")
-    return base_layout(fig, f"Win rate by {label}", subtitle, height=max(300, 60 + 26 * len(names)))
+    return finish(base_layout(fig, f"Win rate by {label}", subtitle, height=max(300, 60 + 26 * len(names))))
 
 
 def funnel_bars(steps: pl.DataFrame, subtitle: str) -> go.Figure:
     """Each step's deals split into passed, still waiting and lost, with the share lost."""
     labels = steps["step_label"].to_list()
-    fig = go.Figure()
+    fig = new_figure()
     for column, name, color in (("passed", "Passed", PROFIT_COLOR), ("waiting", "Still open here", WAITING_COLOR),
                                 ("lost", "Lost here", NEGATIVE_COLOR)):
         values = steps[column].to_list()
@@ -58,12 +59,12 @@ def funnel_bars(steps: pl.DataFrame, subtitle: str) -> go.Figure:
     fig.update_layout(barmode="stack", annotations=annotations)
     fig.update_yaxes(autorange="reversed", title=None)
     fig.update_xaxes(title="Deals")
-    return base_layout(fig, "Where does the funnel leak?", subtitle, height=300)
+    return finish(base_layout(fig, "Where does the funnel leak?", subtitle, height=300))
 
 
 def cycle_histogram(histogram: pl.DataFrame, subtitle: str) -> go.Figure:
     """How long deals take from engagement to close, won against lost."""
-    fig = go.Figure()
+    fig = new_figure()
     for outcome, color in (("won", PROFIT_COLOR), ("lost", NEGATIVE_COLOR)):
         part = histogram.filter(pl.col("outcome") == outcome)
         fig.add_bar(x=part["bucket"].to_list(), y=part["opportunities"].to_list(), name=outcome.title(),
@@ -71,15 +72,15 @@ def cycle_histogram(histogram: pl.DataFrame, subtitle: str) -> go.Figure:
     fig.update_layout(barmode="group")
     fig.update_xaxes(title="Days from engage to close", type="category")
     fig.update_yaxes(title="Closed deals")
-    return base_layout(fig, "Sales cycle: won vs lost", subtitle, height=340)
+    return finish(base_layout(fig, "Sales cycle: won vs lost", subtitle, height=340))
 
 
 def assignment_scatter(people: pl.DataFrame, subtitle: str) -> go.Figure:
     """Lead quality (x: the win rate a person's lead mix predicts) against closer skill (y: how far
     they beat it). Bottom-right: strong leads, weak closing; top-left: strong closers on weak leads."""
     sure = people.filter(~pl.col("small_sample") & pl.col("skill_pp").is_not_null())
-    fig = go.Figure(go.Scatter(
-        x=sure["expected_win_rate_pct"].to_list(), y=sure["skill_pp"].to_list(), mode="markers",
+    fig = new_figure(dict(
+        type="scatter", x=sure["expected_win_rate_pct"].to_list(), y=sure["skill_pp"].to_list(), mode="markers",
         marker={"size": 10, "color": [PROFIT_COLOR if v >= 0 else NEGATIVE_COLOR for v in sure["skill_pp"]]},
         text=sure["salesperson"].to_list(), customdata=sure.select("closed", "win_rate_pct").rows(),
         hovertemplate=("%{text}<br>leads predict %{x:.1f}%<br>wins %{customdata[1]:.1f}% of %{customdata[0]:,}"
@@ -90,19 +91,19 @@ def assignment_scatter(people: pl.DataFrame, subtitle: str) -> go.Figure:
     fig.add_hline(y=0, line_color=REVENUE_COLOR)
     fig.update_xaxes(title="Lead quality: win rate the lead mix predicts (%)", ticksuffix="%")
     fig.update_yaxes(title="Closer skill: actual − predicted (pp)", ticksuffix=" pp")
-    return base_layout(fig, "Do the best closers get the best leads?", subtitle, height=420)
+    return finish(base_layout(fig, "Do the best closers get the best leads?", subtitle, height=420))
 
 
 def open_by_stage_bars(by_stage: pl.DataFrame, subtitle: str) -> go.Figure:
     stages = by_stage["stage"].to_list()
-    fig = go.Figure(go.Bar(
-        x=stages, y=by_stage["open_deals"].to_list(), marker_color=WAITING_COLOR,
+    fig = new_figure(dict(
+        type="bar", x=stages, y=by_stage["open_deals"].to_list(), marker_color=WAITING_COLOR,
         text=[f"{count(n)} · {count(o)} overdue" for n, o in zip(by_stage["open_deals"], by_stage["overdue"],
                                                                  strict=True)],
         textposition="auto", hovertemplate="%{x}<br>%{y:,} open deals<extra></extra>",
     ))
     fig.update_yaxes(title="Open deals")
-    return base_layout(fig, "Open pipeline by stage", subtitle, height=320)
+    return finish(base_layout(fig, "Open pipeline by stage", subtitle, height=320))
 
 
 def win_rate_grid(grid_id: Any, frame: pl.DataFrame, by: str, label: str) -> Any:

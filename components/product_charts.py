@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from components.charts import add_hbar, bubble_radius, corner_boxes, hbar_room, padded_range, place_labels
+from components.figure_spec import finish, new_figure
 from components.format import ksh, margin, pct, plot_margin
 from components.grid import count_column, data_grid, margin_column, money_column, pct_column, text_column
 from components.labels import wrap_label
@@ -28,7 +29,7 @@ def share_pairs(frame: pl.DataFrame, subtitle: str) -> go.Figure:
     margins = rows["margin_pct"].to_list()
     money = [[ksh(r), ksh(g), margin(m)] for r, g, m in zip(rows["revenue"].to_list(),
                                                              rows["gross_profit"].to_list(), margins, strict=True)]
-    fig = go.Figure()
+    fig = new_figure()
     for column, name, color in (("revenue_share_pct", "Share of revenue", REVENUE_COLOR),
                                 ("gross_profit_share_pct", "Share of gross profit", PROFIT_COLOR)):
         values = rows[column].to_list()
@@ -45,7 +46,7 @@ def share_pairs(frame: pl.DataFrame, subtitle: str) -> go.Figure:
                       height=140 + 58 * max(1, len(lines)))
     # A negative share's label sits right of zero (add_hbar), never on the product line names.
     hbar_room(fig, values, [pct(v) for v in values])
-    return fig
+    return finish(fig)
 
 
 # The alignment chart's plot area at its narrowest (a 390 px phone) and its height: labels are
@@ -80,7 +81,7 @@ def alignment_chart(frame: pl.DataFrame, guides: dict, colors: dict[str, str], s
     label_of = {i: (t, p) for i, t, p in zip(order, text, positions, strict=True)}
     rows = rows.with_columns(pl.Series("_label", [label_of[i][0] for i in range(rows.height)], dtype=pl.String),
                              pl.Series("_position", [label_of[i][1] for i in range(rows.height)], dtype=pl.String))
-    fig = go.Figure()
+    fig = new_figure()
     for line in sorted(rows["product_line"].unique().to_list()):
         part = rows.filter(pl.col("product_line") == line)
         names = part[level].to_list()
@@ -113,9 +114,9 @@ def alignment_chart(frame: pl.DataFrame, guides: dict, colors: dict[str, str], s
     fig.update_yaxes(title={"text": "GP margin"}, ticksuffix="%", range=y_range)
     guide_text = f"lines: average share {pct(guides.get('share'))}, overall margin {margin(guides.get('margin'))}"
     # Short title and broken subtitle lines: Plotly does not wrap, and phones are 390 px wide.
-    return base_layout(fig, "Is selling effort where the margin is?",
-                       f"{subtitle} · bubble = gross profit<br>{guide_text}", height=500).update_layout(
-        margin={"t": 78})
+    return finish(base_layout(fig, "Is selling effort where the margin is?",
+                              f"{subtitle} · bubble = gross profit<br>{guide_text}", height=500).update_layout(
+        margin={"t": 78}))
 
 
 def profit_treemap(nodes: pl.DataFrame, team_margin: float | None, subtitle: str) -> go.Figure:
@@ -135,8 +136,8 @@ def profit_treemap(nodes: pl.DataFrame, team_margin: float | None, subtitle: str
                                                    strict=True)]
     centre = plot_margin(team_margin) or 0.0
     spread = max([abs((m if m is not None else centre) - centre) for m in margins] or [1.0]) or 1.0
-    fig = go.Figure(go.Treemap(
-        ids=ids, parents=parents, labels=labels, values=sizes, branchvalues="total", customdata=custom,
+    fig = new_figure(dict(
+        type="treemap", ids=ids, parents=parents, labels=labels, values=sizes, branchvalues="total", customdata=custom,
         marker={"colors": [m if m is not None else centre for m in margins], "colorscale": DIVERGING_SCALE,
                 "cmid": centre, "cmin": centre - spread, "cmax": centre + spread,
                 "showscale": True,
@@ -157,7 +158,7 @@ def profit_treemap(nodes: pl.DataFrame, team_margin: float | None, subtitle: str
                       f"area = net gross profit, colour = margin vs {margin(team_margin)} overall{note}",
                       height=560)
     fig.update_layout(margin={"t": 100 if lost else 84, "b": 60})
-    return fig
+    return finish(fig)
 
 
 def items_grid(grid_id: Any, frame: pl.DataFrame, height: int = 400) -> Any:

@@ -16,6 +16,7 @@ from components.charts import (
     padded_range,
     place_labels,
 )
+from components.figure_spec import finish, new_figure
 from components.format import ksh, ksh_exact, margin, pct, plot_margin, pp
 from components.grid import count_column, data_grid, margin_column, money_column, text_column
 from components.labels import wrap_label
@@ -69,8 +70,8 @@ def mix_heatmap(frame: pl.DataFrame, line_order: list[str], subtitle: str) -> go
     z = [[row[line] for line in lines] for row in wide.iter_rows(named=True)]
     money = [[ksh(row[line]) for line in lines] for row in gp.iter_rows(named=True)]
     text = [["" if v is None else f"{v:.1f}" for v in r] for r in z]
-    fig = go.Figure(go.Heatmap(
-        z=z, x=lines, y=people, text=text, texttemplate="%{text}", textfont={"size": 10},
+    fig = new_figure(dict(
+        type="heatmap", z=z, x=lines, y=people, text=text, texttemplate="%{text}", textfont={"size": 10},
         customdata=money, colorscale=HEATMAP_SCALE, zmin=0, zmax=100, xgap=1, ygap=1,
         colorbar={"title": {"text": "% of their GP", "side": "right"}, "ticksuffix": "%", "thickness": 10,
                   "len": min(1.0, 400 / (22 * max(1, len(people)))), "y": 1, "yanchor": "top"},
@@ -82,7 +83,7 @@ def mix_heatmap(frame: pl.DataFrame, line_order: list[str], subtitle: str) -> go
     fig = base_layout(fig, "Product mix: share of each person's GP", subtitle,
                       height=150 + 22 * len(people))
     fig.update_layout(margin={"t": 110})  # room for the title and the two-line column labels on top
-    return fig
+    return finish(fig)
 
 
 # Where the margin map's plot area is narrowest (a 390 px phone) and how tall it is: label
@@ -123,8 +124,8 @@ def margin_map(frame: pl.DataFrame, team_margin: float | None, subtitle: str, la
         obstacles=corner_boxes(MARGIN_MAP_CORNERS, MARGIN_MAP_PLOT_PX))
     label_of = {i: (t, p) for i, t, p in zip(ranked, text, positions, strict=True)}
     limit = max([abs(p) for p in pricing if p is not None] or [1.0])
-    fig = go.Figure(go.Scatter(
-        x=gp, y=margins, mode="markers+text",
+    fig = new_figure(dict(
+        type="scatter", x=gp, y=margins, mode="markers+text",
         text=[label_of[i][0] for i in range(rows.height)], textposition=[label_of[i][1] for i in range(rows.height)],
         textfont={"size": 10, "color": LABEL_COLOR}, customdata=custom, cliponaxis=False,
         marker={"size": revenue, "sizemode": "area", "sizeref": sizeref, "sizemin": 5,
@@ -152,7 +153,7 @@ def margin_map(frame: pl.DataFrame, team_margin: float | None, subtitle: str, la
     guide = f"lines: average GP per salesperson, team margin {margin(team_margin)}"
     fig = base_layout(fig, "Who sells at high margin?", f"{subtitle} · bubble = revenue<br>{guide}", height=460)
     fig.update_layout(margin={"t": 78, "b": 70})
-    return fig
+    return finish(fig)
 
 
 def person_mix_bars(frame: pl.DataFrame, name: str, subtitle: str) -> go.Figure:
@@ -160,7 +161,7 @@ def person_mix_bars(frame: pl.DataFrame, name: str, subtitle: str) -> go.Figure:
     leans compared with everyone else's."""
     rows = frame.sort("team_gp_share_pct", descending=False)
     lines = rows["product_line"].to_list()
-    fig = go.Figure()
+    fig = new_figure()
     team, mine = rows["team_gp_share_pct"].to_list(), rows["gross_profit_share_pct"].to_list()
     add_hbar(fig, team, lines, [pct(v) for v in team], "Team", size=12, marker_color=REVENUE_COLOR,
              customdata=[[margin(m)] for m in rows["team_margin_pct"].to_list()],
@@ -176,4 +177,4 @@ def person_mix_bars(frame: pl.DataFrame, name: str, subtitle: str) -> go.Figure:
     fig.update_yaxes(tickvals=lines, ticktext=[wrap_label(line, 14) for line in lines])
     fig = base_layout(fig, "Profit mix vs the team", subtitle, height=120 + 46 * max(1, len(lines)))
     hbar_room(fig, values, [pct(v) for v in values], size=12)
-    return fig
+    return finish(fig)

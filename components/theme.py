@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-import plotly.graph_objects as go
+from components.figure_spec import Figure
 
 log = logging.getLogger("mauzo.theme")
 
@@ -175,8 +175,8 @@ def color_map(all_values: Iterable[str], kind: str = "value", data_dir: Path | N
     return registry(data_dir).colors(kind, all_values)
 
 
-def base_layout(fig: go.Figure, title: str | None = None, subtitle: str | None = None,
-                height: int | None = None) -> go.Figure:
+def base_layout(fig: Figure, title: str | None = None, subtitle: str | None = None,
+                height: int | None = None) -> Figure:
     """Apply the shared look: transparent background (works in light and dark mode; the CSS in
     assets/ sets text colours from the Bootstrap theme), compact margins, KSh-friendly hover."""
     text = None

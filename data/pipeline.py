@@ -212,7 +212,7 @@ def open_pipeline(filters: Filters, limit: int = 200) -> dict[str, Any]:
         pl.len().cast(pl.Int64).alias("open_deals"),
         pl.when(pl.col("open_value").is_not_null().any()).then(pl.col("open_value").sum()).alias("open_value"),
         pl.col("age_days").median().alias("median_age_days"), pl.col("overdue").sum().cast(pl.Int64).alias("overdue"),
-    ).sort("open_deals", descending=True) if deals.height else pl.DataFrame())
+    ).sort(["open_deals", "stage"], descending=[True, False]) if deals.height else pl.DataFrame())  # ties by name
     oldest = deals.sort(["age_days", "opportunity_id"], descending=[True, False], nulls_last=True).head(limit)
     return {"as_of": as_of, "usual_cycle_days": usual, "by_stage": by_stage, "oldest": oldest,
             "total": deals.height}
