@@ -55,9 +55,10 @@ class Settings:
     cache_wait_timeout: float = field(default_factory=lambda: float(_env("MAUZO_CACHE_WAIT_TIMEOUT", "35")))
     # Results larger than this (encoded) are returned but not cached.
     cache_max_bytes: int = field(default_factory=lambda: int(_env("MAUZO_CACHE_MAX_BYTES", str(64 * 1024 * 1024))))
-    secret_key: str = field(default_factory=lambda: _env("MAUZO_SECRET_KEY", DEV_SECRET_KEY))
+    # Secrets are left out of the settings' repr, so logging a Settings value never shows them.
+    secret_key: str = field(default_factory=lambda: _env("MAUZO_SECRET_KEY", DEV_SECRET_KEY), repr=False)
     # The key before the last rotation: signed embed links made with it still verify while it is set.
-    secret_key_previous: str = field(default_factory=lambda: _env("MAUZO_SECRET_KEY_PREVIOUS"))
+    secret_key_previous: str = field(default_factory=lambda: _env("MAUZO_SECRET_KEY_PREVIOUS"), repr=False)
     # Embedding (docs/embedding.md): anonymous viewers get only signed /embed links; who may frame us.
     require_signed_embeds: bool = field(default_factory=lambda: _flag("MAUZO_REQUIRE_SIGNED_EMBEDS", False))
     frame_ancestors: str = field(default_factory=lambda: _env("MAUZO_FRAME_ANCESTORS").strip() or "'self'")
@@ -70,7 +71,7 @@ class Settings:
     auth_proxy_header: str = field(
         default_factory=lambda: _env("MAUZO_AUTH_PROXY_HEADER").strip() or "X-Forwarded-User")
     # Bearer tokens for /api (comma separated) and/or a file of them (one per line, # comments).
-    api_tokens: str = field(default_factory=lambda: _env("MAUZO_API_TOKENS"))
+    api_tokens: str = field(default_factory=lambda: _env("MAUZO_API_TOKENS"), repr=False)
     api_tokens_file: str = field(default_factory=lambda: _env("MAUZO_API_TOKENS_FILE").strip())
     # The Data page (docs/upload.md): an upload larger than this (MB, decimals allowed) is refused
     # before its body is read.
@@ -79,7 +80,7 @@ class Settings:
     # Apache Druid (MAUZO_ENGINE=druid): every DRUID_* variable (router URL, auth, datasource,
     # timeouts, ingest method...), turned into DruidSettings by the engine registry; see docs/druid.md.
     druid_env: dict[str, str] = field(
-        default_factory=lambda: {k: v for k, v in os.environ.items() if k.startswith("DRUID_")})
+        default_factory=lambda: {k: v for k, v in os.environ.items() if k.startswith("DRUID_")}, repr=False)
     # GraphQL (/api/graphql): the GraphiQL IDE (off unless asked for), introspection, and the limits a
     # query document must stay within (docs/graphql.md).
     graphql_ide: bool = field(default_factory=lambda: _flag("MAUZO_GRAPHQL_IDE", False))

@@ -4,6 +4,11 @@ Why ``frame-ancestors`` and no ``X-Frame-Options``: the CSP directive can name t
 that embed Mauzo (``MAUZO_FRAME_ANCESTORS``), which ``X-Frame-Options`` cannot; sending both with
 different meanings would leave the outcome to each browser, so any ``X-Frame-Options`` is removed.
 Only ``frame-ancestors`` is set in the policy: a full script policy would need Dash's inline config.
+
+Cookies: Mauzo sets none (HTTP Basic, API tokens and signed links carry their credentials in each
+request), so an embed works where third-party cookies are blocked and there is no cookie for a
+cross-site request to ride on. Should Flask's session ever be used, its cookie defaults to
+``HttpOnly; SameSite=Lax`` (docs/security.md says when ``SameSite=None; Secure`` is needed).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ def security_headers(settings: Settings) -> dict[str, str]:
 
 def init_security_headers(server: Flask) -> None:
     headers = security_headers(server.config["MAUZO_SETTINGS"])
+    server.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
 
     frame_rule = headers.pop("Content-Security-Policy")
 

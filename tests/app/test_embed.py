@@ -180,3 +180,23 @@ def test_the_dialog_signs_on_the_server_and_never_with_the_public_key(demo_store
         assert not refused[0] and "lifetimes" in str(refused[2].children)
         if signed:
             assert url.startswith(f"https://mauzo.example/embed/{CHART}?startDate=2025-01-01&")
+
+
+def test_no_cookie_and_no_cross_site_form_post(open_app):
+    """Nothing sets a cookie (credentials travel in each request), and a callback needs a JSON body,
+    which a cross-site form cannot send without a CORS preflight that the app does not grant."""
+    for path in ("/", "/branches?embed=1", f"/embed/{CHART}", "/embed/", "/api/health", "/_dash-layout"):
+        assert "Set-Cookie" not in open_app.get(path).headers, path
+    body = '{"output": "branches-comparison.children", "inputs": [], "state": []}'
+    assert open_app.post("/_dash-update-component", data=body, content_type="text/plain").status_code in (400, 415)
+    preflight = open_app.options("/_dash-update-component", headers={
+        "Origin": "https://evil.example", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type"})
+    assert "Access-Control-Allow-Origin" not in preflight.headers
+    assert open_app.application.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_settings_never_print_a_secret():
+    settings = Settings(secret_key=KEY, secret_key_previous="previous-key-0123", api_tokens="tok-abcdef:branch=Mombasa",
+                        druid_env={"DRUID_PASSWORD": "druid-pass-123"})
+    assert not [s for s in (KEY, "previous-key-0123", "tok-abcdef", "druid-pass-123") if s in repr(settings)]

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import io
 import json
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -204,13 +206,13 @@ def test_the_router_renders_only_the_signed_page_or_chart(servers):
     assert f'"{CHART}"' in chart and "Diagnostics" not in chart
 
 
-def _download_post(kind: str, name: str, token: str) -> dict:
+def _download_post(kind: str, name: str, token: str, filters: Filters = WIDER) -> dict:
     key = "table" if kind == "csv-download" else "page"
     clicked = {"id": {key: name, "type": kind}, "property": "n_clicks", "value": 1}
     return {"output": "download.data", "outputs": {"id": "download", "property": "data"},
             "inputs": [[clicked] if kind == "csv-download" else [], [clicked] if kind == "xlsx-download" else []],
             "changedPropIds": [json.dumps({key: name, "type": kind}, separators=(",", ":")) + ".n_clicks"],
-            "state": [{"id": "filters", "property": "data", "value": WIDER.as_dict()}], BODY_KEY: token}
+            "state": [{"id": "filters", "property": "data", "value": filters.as_dict()}], BODY_KEY: token}
 
 
 @pytest.mark.parametrize(("token", "kind", "name", "status"), [
@@ -227,6 +229,39 @@ def test_downloads_stay_within_the_link(servers, token, kind, name, status):
         content = response.json()["response"]["download"]["data"]["content"]
         assert "Mombasa" in content or "salesperson" in content.lower()
         assert "Nakuru" not in content and "2023" not in content
+
+
+def _workbook_text(response: requests.Response) -> str:
+    """The strings of an Excel download (xlsxwriter keeps them in the shared strings part)."""
+    data = response.json()["response"]["download"]["data"]
+    with zipfile.ZipFile(io.BytesIO(base64.b64decode(data["content"]))) as book:
+        return book.read("xl/sharedStrings.xml").decode("utf-8")
+
+
+def test_excel_exports_stay_within_a_scope(servers):
+    """The branches page's workbook for a page link and for a scoped user asking for every branch
+    (so no branch is named in the workbook's filter description): Mombasa's rows only."""
+    link = _post(servers["strict"], _download_post("xlsx-download", "branches", _page_token(page="/branches")))
+    body = _download_post("xlsx-download", "branches", "", Filters.create(start="2023-01-01", end="2025-06-30"))
+    del body[BODY_KEY]
+    user = _post(servers["open"], body, headers=SCOPED)
+    everyone = _post(servers["open"], body, headers=ADMIN)
+    assert "Nakuru" in _workbook_text(everyone)
+    for response in (link, user):
+        text = _workbook_text(response)
+        assert "Mombasa" in text and "Nakuru" not in text and "Kisumu" not in text
+
+
+def test_the_diagnostics_page_under_a_link_or_a_scoped_user(servers):
+    """Store-wide totals and ingest history are hidden (pages.diagnostics.SCOPED_NOTE, not imported:
+    importing a page registers it, which needs an app in this process)."""
+    hidden = "ingest history are hidden"
+    link = _post(servers["strict"], _route_post("/diagnostics", _page_token(page="/diagnostics"))).text
+    body = _route_post("/diagnostics", "")
+    del body[BODY_KEY]
+    user = _post(servers["open"], body, headers=SCOPED).text
+    admin = _post(servers["open"], body, headers=ADMIN).text
+    assert hidden in link and hidden in user and hidden not in admin
 
 
 # -- signed links from the Embed dialog (admins) ------------------------------------------------------
