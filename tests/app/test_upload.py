@@ -18,7 +18,7 @@ from werkzeug.security import generate_password_hash
 from app import create_app
 from app.config import Settings
 from app.uploads.files import UploadArea
-from app.uploads.jobs import JobBook
+from app.uploads.jobs import Job, JobBook
 from ingest.demo import generate
 from ingest.pipeline import ingest_file
 from tests.conftest import DEMO_END, build_store
@@ -241,6 +241,39 @@ def test_a_job_started_in_one_worker_is_followed_and_seen_in_another(store):
     assert job.result["data_version"] in str(answer["data-result"]["children"])
     assert _revenue(two) == pytest.approx(revenue_before + 1500.50)
     assert UploadArea(store).get(upload["id"]) is None  # loaded: the bytes are not kept
+
+
+def test_lines_already_loaded_are_refused_or_skipped_as_chosen(client, store):
+    book = JobBook(store)
+    lines = GOOD.replace("Garissa", "Marsabit")
+
+    def start(text: str, dedupe: str, name: str) -> str:
+        upload = UploadArea(store).get(_post(client, text.encode(), name=name).get_json()["id"])
+        return book.start(upload, dataset="sales", mode="append", dedupe=dedupe, dry_run=False, mapping={},
+                          user=None).id
+
+    assert _wait(book, start(lines, "refuse", "first.csv")).result["rows"] == 2
+    again = lines + f"{DEMO_END},Marsabit,Paint,3,900,600\n"  # other bytes: one new line, two loaded ones
+    refused = start(again, "refuse", "again.csv")
+    skipped = start(again.replace("Paint,3", "Tools,3"), "skip", "skip.csv")
+    refused_job, skipped_job = _wait(book, refused), _wait(book, skipped)
+    assert refused_job.result["status"] == "rejected"
+    assert [p["check"] for p in refused_job.result["problems"]] == ["duplicate_lines"]
+    assert skipped_job.result["status"] == "ok" and skipped_job.result["rows"] == 1
+    assert skipped_job.result["duplicate_rows"] == 2
+
+
+def test_a_job_whose_process_died_is_reported_interrupted(store):
+    import subprocess
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    book = JobBook(store)
+    job = Job("a" * 32, "b" * 32, "lost.csv", "sales", "append", "refuse", False, {}, pid=gone.pid, state="running")
+    book.save(job)
+    seen = book.get(job.id)
+    assert seen is not None and seen.state == "interrupted" and seen.progress() == 1.0
+    assert "Start it again" in seen.result["summary"]
 
 
 def test_a_replace_asks_first(client, app):

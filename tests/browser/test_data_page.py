@@ -112,6 +112,8 @@ def test_a_good_file_loads_and_another_page_shows_it(page, app_url, tmp_path):
     _open(page, url)
     _choose(page, good)
     page.wait_for_selector("#data-preview-table")
+    assert page.inner_text("#data-upload-progress") == "uploaded"  # the bar XHR's progress events moved
+    assert "Uploaded garissa.csv" in page.inner_text("#data-upload-status")
     assert page.inner_text("#data-detected-2") == "comma ,"
     assert page.inner_text("#data-detected-3") == "%Y-%m-%d"
     page.wait_for_function("() => !document.getElementById('data-load').disabled")
