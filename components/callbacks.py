@@ -2,8 +2,9 @@
 
 It registers a Dash callback from the global filter store (and the Refresh button) to one section
 container, turns the store into a validated ``Filters``, bypasses the cache on Refresh, and wraps the
-body in the shared data-state handling. The decorated function is returned unchanged, so tests call
-it directly with a ``Filters`` value.
+body in the shared data-state handling. The decorated function is returned wrapped only by the
+section cache (``components.section_cache``: a warm view is one cache GET per section; without a
+cache it runs as written), so tests and benchmarks call it directly with a ``Filters`` value.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from dash import Input, Output, callback, ctx
 from dash.exceptions import PreventUpdate
 
+from components.section_cache import cached_section
 from components.state import render_section
 from data.filters import Filters
 from data.service import bypass_cache
@@ -34,6 +36,8 @@ def section_callback(output_id: str, *extra_inputs: Input, prop: str = "children
     """Register ``fn(filters, *extra_values)`` as the filler of section ``output_id``."""
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        section = cached_section(fn)
+
         @callback(
             Output(output_id, prop),
             Input(FILTERS_STORE, "data"),
@@ -45,10 +49,10 @@ def section_callback(output_id: str, *extra_inputs: Input, prop: str = "children
                 raise PreventUpdate
             refreshing = ctx.triggered_id == REFRESH_STORE
             with bypass_cache(refreshing):
-                return render_section(lambda: fn(filters_from_store(filters_data), *extra))
+                return render_section(lambda: section(filters_from_store(filters_data), *extra))
 
         _run.__name__ = f"section_{output_id.replace('-', '_')}"
-        SECTIONS.setdefault(fn.__module__, []).append(fn)
-        return fn
+        SECTIONS.setdefault(fn.__module__, []).append(section)
+        return section
 
     return register
