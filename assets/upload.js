@@ -16,6 +16,9 @@
   }
 
   function megabytes(bytes) {
+    if (bytes < 1024 * 1024) {
+      return Math.max(1, Math.round(bytes / 1024)).toLocaleString() + " KB";
+    }
     return (bytes / (1024 * 1024)).toLocaleString(undefined, {maximumFractionDigits: 1}) + " MB";
   }
 

@@ -88,6 +88,19 @@ def preview_view(preview: Preview, upload_name: str) -> html.Div:
     ])
 
 
+def mapping_status(preview: Preview) -> html.Div:
+    """With the chosen mapping: how dates will be read, and what the check would refuse at once."""
+    dates = "; ".join(f"{column} read as {fmt}" for column, fmt in preview.date_formats.items())
+    problems = [f"{p.column}: {p.message}" if p.column else p.message for p in preview.problems]
+    return html.Div([
+        html.Div(dates, className="text-muted") if dates else None,
+        dbc.Alert([html.Div("The check will refuse the file as mapped:"), html.Ul([html.Li(t) for t in problems],
+                                                                                  className="mb-0")],
+                  color="warning", className="py-1 mb-0") if problems else
+        html.Div("Every required column is mapped.", className="text-success"),
+    ], id="data-mapping-summary")
+
+
 def _examples(problem: dict[str, Any]) -> str:
     parts = []
     for example in problem.get("examples", []):

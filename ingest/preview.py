@@ -20,9 +20,9 @@ from ingest import headers as sales_headers
 from ingest import opportunities_mapping as pipeline_headers
 from ingest.csv_reader import read_csv_bytes
 from ingest.mapping import Mapping, mapping_from_dict
-from ingest.opportunities import DATES, SOURCE_COLUMNS
+from ingest.opportunities import DATES, REQUIRED_SOURCE, SOURCE_COLUMNS
 from ingest.opportunities_mapping import PipelineMapping, pipeline_mapping_from_dict
-from ingest.parse import AUTO_DATE_FORMATS, parse_dates
+from ingest.parse import AUTO_DATE_FORMATS, missing_columns, parse_dates
 from ingest.readers import file_kind, read_source
 from ingest.report import Problem, truncate, visible
 
@@ -136,6 +136,12 @@ def preview_file(path: Path, dataset: str, doc: dict[str, Any] | None = None, ro
     plan = (sales_headers.plan_columns(headers, columns) if isinstance(mapping, Mapping)
             else pipeline_headers.plan_columns(headers, rules(dataset, {**doc, "columns": columns}, path.parent)))
     by_source = {source: target for target, source in plan.sources.items()}
+    available = set(plan.sources) | set(mapping.constants)
+    if isinstance(mapping, Mapping):
+        plan.problems += missing_columns(available)
+    else:
+        plan.problems += [Problem(name, "missing_column", "required column is missing (map it, or add it to the file)",
+                                  0) for name in REQUIRED_SOURCE if name not in available]
     dates: dict[str, str] = {}
     for column in _date_columns(dataset):
         source = plan.sources.get(column)

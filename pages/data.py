@@ -31,6 +31,7 @@ from components.upload import (
     drop_zone,
     format_controls,
     history_table,
+    mapping_status,
     outcome_view,
     preview_view,
 )
@@ -164,10 +165,11 @@ def show_preview(data: dict | None, dataset: str, encoding: str, delimiter: str,
           Output("data-load", "disabled"),
           Input({"type": "data-map-col", "index": ALL}, "value"), Input("data-headers", "data"),
           State("data-encoding", "value"), State("data-delimiter", "value"), State("data-date-format", "value"),
-          State("data-decimal", "value"))
+          State("data-decimal", "value"), State("data-upload", "data"))
 def choose_mapping(values: list[str], headers: dict | None, encoding: str, delimiter: str, date_format: str,
-                   decimal: str) -> tuple[Any, ...]:
-    """The chosen columns and formats as one mapping document (the TOML's and the ingest's)."""
+                   decimal: str, data: dict | None = None) -> tuple[Any, ...]:
+    """The chosen columns and formats as one mapping document (the TOML's and the ingest's), and
+    what the ingest would make of the file with it: dates read as, columns still missing."""
     if not headers or len(values) != len(headers["headers"]):
         return None, None, True, True, True
     columns = {h: v for h, v in zip(headers["headers"], values, strict=True) if v and v != IGNORE}
@@ -176,7 +178,15 @@ def choose_mapping(values: list[str], headers: dict | None, encoding: str, delim
                                date_format=date_format, decimal=decimal)
     except MappingError as exc:
         return None, dbc.Alert(str(exc), color="danger", className="py-1 mb-0"), True, True, True
-    return {"dataset": headers["dataset"], "doc": doc}, None, False, False, False
+    upload = _upload(data)
+    status = None
+    if upload is not None:
+        try:
+            status = mapping_status(preview_file(UploadArea(_settings().data_dir).path_of(upload), headers["dataset"],
+                                                 doc))
+        except ReadError as exc:
+            status = dbc.Alert(exc.problem.message, color="danger", className="py-1 mb-0")
+    return {"dataset": headers["dataset"], "doc": doc}, status, False, False, False
 
 
 @callback(Output("data-mapping-file", "data"), Input("data-download-mapping", "n_clicks"),

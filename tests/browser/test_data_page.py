@@ -81,8 +81,12 @@ def test_a_bad_file_shows_its_report_and_changes_nothing(page, app_url):
           HEADER + f"{END},Wajir,Paint,2,1000,800\n{END},Wajir,Paint,1,12.4x,300\n{END},Wajir,Paint,1,,300\n")
     page.wait_for_selector("#data-preview-table")
     assert page.inner_text("#data-preview .fw-semibold") == "bad.csv"  # the name's last part, never a path
+    page.wait_for_selector("#data-mapping-summary")
+    assert "sale_date: required column is missing" in page.inner_text("#data-mapping-summary")
     _map(page, 0, "sale_date")
     _map(page, 1, "branch")
+    page.wait_for_function("() => document.getElementById('data-mapping-summary').innerText"
+                           ".includes('Every required column is mapped')")
     page.wait_for_function("() => !document.getElementById('data-load').disabled")
     page.click("#data-load")
     text = _wait_outcome(page)

@@ -35,6 +35,8 @@ def test_the_preview_detects_what_the_ingest_detects(swahili, tmp_path):
     assert preview.encoding == "cp1252" and preview.delimiter == ";"
     assert preview.rows[0][0] == "05/01/2024" and preview.rows[0][-1] == "é" and len(preview.rows) == 3
     assert all(target is None for target in preview.plan.values())  # no spelling it knows
+    assert {p.column for p in preview.problems if p.check == "missing_column"} == {
+        "sale_date", "branch", "product_line", "quantity", "revenue", "cost"}
     doc = mapping_document("sales", COLUMNS, decimal=",")
     mapped = preview_file(swahili, "sales", doc)
     assert mapped.plan == {**COLUMNS, "Maoni": None}
@@ -52,7 +54,8 @@ def test_recognised_headers_are_planned_like_the_cli(tmp_path):
     preview = preview_file(path, "sales")
     assert preview.plan["Order Date"] == "sale_date" and preview.plan["GP"] == "gross_profit"
     assert preview.plan["Net Sales"] is None and preview.plan["Amount"] is None  # ambiguous: not guessed
-    assert [p.check for p in preview.problems] == ["ambiguous_column"]
+    assert [(p.column, p.check) for p in preview.problems] == [("revenue", "ambiguous_column"),
+                                                               ("revenue", "missing_column")]  # as the CLI says
     chosen = preview_file(path, "sales", mapping_document("sales", {"Net Sales": "revenue"}))
     assert chosen.plan["Net Sales"] == "revenue" and chosen.plan["Amount"] is None and not chosen.problems
 

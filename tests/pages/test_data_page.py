@@ -72,9 +72,15 @@ def test_the_preview_of_an_upload_and_its_column_dropdowns(app, store):
     assert [d["props"]["value"] for d in dropdowns] == ["__ignore__", "__ignore__", "product_line", "quantity",
                                                        "revenue", "cost"]
     assert "sale_date" in [o["value"] for o in dropdowns[0]["props"]["options"]]
-    mapping, status, *disabled = page.choose_mapping(
-        ["sale_date", "branch", "product_line", "quantity", "revenue", "cost"], headers, "", "", "", ",")
-    assert status is None and disabled == [False, False, False]
+    with app.server.test_request_context("/_dash-update-component", method="POST"):
+        partly = page.choose_mapping(["__ignore__", "branch", "product_line", "quantity", "revenue", "cost"],
+                                     headers, "", "", "", ",", upload.get_json())
+        mapping, status, *disabled = page.choose_mapping(
+            ["sale_date", "branch", "product_line", "quantity", "revenue", "cost"], headers, "", "", "", ",",
+            upload.get_json())
+    assert "sale_date: required column is missing" in text_of(partly[1])
+    assert "sale_date read as %d/%m/%Y" in text_of(status) and "Every required column is mapped" in text_of(status)
+    assert disabled == [False, False, False]
     assert mapping["doc"] == {"decimal": ",", "columns": {"Tarehe": "sale_date", "Tawi": "branch",
                                                           "Category": "product_line", "Qty": "quantity",
                                                           "Net Sales": "revenue", "Cost": "cost"}}
