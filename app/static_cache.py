@@ -44,7 +44,7 @@ def init_static_cache(app: Dash) -> None:
 
     @app.server.after_request
     def _cache_headers(response: Response) -> Response:
-        if response.status_code != 200 or request.method != "GET":
+        if response.status_code != 200 or request.method not in ("GET", "HEAD"):
             return response
         path = request.path
         fingerprinted = path.startswith(suites) and check_fingerprint(path)[1]
