@@ -12,7 +12,10 @@ and committed, so rollups and lines always change together (a crash leaves both 
   storage upgrade) rebuilds them from every line.
 
 Class sizes are computed by sorting (no hash table over millions of invoices): the lines are sorted
-by transaction and product hierarchy once, and every class is a run of equal keys.
+by transaction and product hierarchy once, and every class is a run of equal keys. The rollups are
+aggregated from the lines with each dimension as an integer code (``_encode``), the text joined
+back onto the far fewer rollup rows: grouping by six integers costs a third of grouping by six
+texts, and a 10-million-line ingest spends most of its rollup time there.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 import duckdb
 import numpy as np
@@ -75,9 +78,12 @@ def _steps(values: np.ndarray) -> np.ndarray:
 
 
 def _codes(series: pl.Series) -> np.ndarray:
-    """Integer codes that are equal exactly when the values are (nulls share one code)."""
+    """Integer codes that are equal exactly when the values are (nulls share one code). A column
+    ``_encode`` already coded is taken as it is."""
     if series.dtype == pl.Date:
         return series.cast(pl.Int64).fill_null(-(2**40)).to_numpy()
+    if series.dtype.is_integer():
+        return series.cast(pl.Int64).fill_null(-1).to_numpy()
     return series.cast(pl.String).cast(pl.Categorical).to_physical().cast(pl.Int64).fill_null(-1).to_numpy()
 
 
@@ -102,9 +108,11 @@ def _transaction_order(keys: pl.Series, keyed: np.ndarray, levels: list[np.ndarr
     return order, starts
 
 
-def transaction_weights(lines: pl.DataFrame, irregular_keys: Sequence[str] = ()) -> tuple[np.ndarray, np.ndarray]:
+def transaction_weights(lines: pl.DataFrame, irregular_keys: Sequence[str] = (),
+                        coded: pl.DataFrame | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per line, the weight of its class at each level (n x levels) and whether its transaction is
     irregular (lines disagree on date, salesperson or customer, or the key is in ``irregular_keys``).
+    ``coded``: the same lines as ``_encode`` gives them, to reuse its codes.
 
     Lines without an invoice count one transaction each at every level (weight ``UNIT``); lines of an
     irregular transaction, or with an invoice but no branch (the metric's key is then null), weigh 0."""
@@ -116,12 +124,13 @@ def transaction_weights(lines: pl.DataFrame, irregular_keys: Sequence[str] = ())
     keyed = keys.is_not_null().to_numpy()
     if not keyed.any():
         return weights, irregular
-    levels = [_codes(lines[column]) for column in LEVELS[-1]]
+    source = lines if coded is None else coded
+    levels = [_codes(source[column]) for column in LEVELS[-1]]
     order, starts = _transaction_order(keys, keyed, levels)
     run, _ = _runs(starts)
     differs = np.zeros(order.shape[0], dtype=bool)
     for column in TXN_CONSTANT:
-        differs |= _steps(_codes(lines[column])[order])
+        differs |= _steps(_codes(source[column])[order])
     differs &= ~starts
     bad_runs = np.bincount(run, weights=differs) > 0
     if irregular_keys:
@@ -138,13 +147,14 @@ def transaction_weights(lines: pl.DataFrame, irregular_keys: Sequence[str] = ())
     return weights, irregular
 
 
-def customer_day_weights(lines: pl.DataFrame, known: pl.DataFrame | None = None) -> np.ndarray:
+def customer_day_weights(lines: pl.DataFrame, known: pl.DataFrame | None = None,
+                         coded: pl.DataFrame | None = None) -> np.ndarray:
     """Per line, the weight of its (customer, day) class; 0 for a class that already has lines in the
-    store (``known``: its earlier lines already count it once)."""
+    store (``known``: its earlier lines already count it once). ``coded`` as for ``transaction_weights``."""
     n = lines.height
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    days, customers = _codes(lines["sale_date"]), _codes(lines["customer"])
+    days, customers = _codes(lines["sale_date"]), _codes((lines if coded is None else coded)["customer"])
     order = np.lexsort((customers, days))
     starts = _steps(days[order]) | _steps(customers[order])
     run, sizes = _runs(starts)
@@ -178,8 +188,11 @@ def _time_expr(rollup: Rollup, source_is_lines: bool) -> list[str]:
     return [TIME]
 
 
-def _from_lines(rollup: Rollup, view: str, batch_id: int) -> tuple[str, list[object]]:
-    """Aggregate a view of lines (with weight columns) to the rollup's grain."""
+def _from_lines(rollup: Rollup, view: str, batch_id: int,
+                dictionaries: dict[str, str] | None = None) -> tuple[str, list[object]]:
+    """Aggregate a view of lines (with weight columns) to the rollup's grain. With ``dictionaries``
+    (dimension -> a view of ``code, value``), the view's dimension columns hold ``_encode``'s codes:
+    the lines are grouped by the codes and the rollup rows get the values back by code."""
     select = _time_expr(rollup, True) + list(rollup.dims)
     params: list[object] = []
     for name, metric in partial_metrics().items():
@@ -191,7 +204,28 @@ def _from_lines(rollup: Rollup, view: str, batch_id: int) -> tuple[str, list[obj
         select.append(f"COALESCE(SUM({CUSTOMER_DAY_WEIGHT}), 0) AS w_cd")
     select.append(f"CAST({int(batch_id)} AS INTEGER) AS batch_id")
     groups = ", ".join(str(i + 1) for i in range(len(rollup.grain)))
-    return f"SELECT {', '.join(select)} FROM {view} GROUP BY {groups}", params
+    grouped = f"SELECT {', '.join(select)} FROM {view} GROUP BY {groups}"
+    if not dictionaries:
+        return grouped, params
+    names = [item.rsplit(" AS ", 1)[-1] for item in select]
+    outer = [f"d{rollup.dims.index(n)}.value AS {n}" if n in rollup.dims else f"a.{n}" for n in names]
+    joins = " ".join(f"LEFT JOIN {dictionaries[dim]} d{i} ON a.{dim} = d{i}.code" for i, dim in enumerate(rollup.dims))
+    return f"SELECT {', '.join(outer)} FROM ({grouped}) a {joins}", params
+
+
+CODED: tuple[str, ...] = tuple(sorted({dim for r in ROLLUPS for dim in r.dims}))
+
+
+def _encode(lines: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
+    """``lines`` with every rollup dimension replaced by an integer code, equal exactly when the
+    values are (null stays null), and each dimension's dictionary (``code, value``)."""
+    codes: list[pl.Series] = []
+    dictionaries: dict[str, pl.DataFrame] = {}
+    for name in CODED:
+        code = lines[name].cast(pl.Categorical).to_physical().cast(pl.UInt32).alias(name)
+        codes.append(code)
+        dictionaries[name] = pl.DataFrame({"code": code, "value": lines[name]}).drop_nulls("code").unique("code")
+    return lines.with_columns(codes), dictionaries
 
 
 def _corrections(rollup: Rollup, view: str, batch_id: int) -> str:
@@ -294,18 +328,21 @@ def _apply(con: duckdb.DuckDBPyConnection, batch: pl.DataFrame, batch_id: int, i
         already = _irregular_keys(con, touched_keys)
         forced = set(touched_keys.drop_nulls().unique().to_list())
         newly_irregular = touched.filter(~touched_keys.is_in(list(already)))
-    weights, irregular = transaction_weights(batch, sorted(forced))
+    coded, dictionaries = _encode(batch)
+    weights, irregular = transaction_weights(batch, sorted(forced), coded)
     known_days = _known_customer_days(con, batch, batch_id) if incremental else None
-    lines = _with_weights(batch, weights, customer_day_weights(batch, known_days))
-    irregular_rows = lines.filter(pl.Series(irregular)).select(IRREGULAR_COLUMNS[:-1]).with_columns(
+    lines = _with_weights(coded, weights, customer_day_weights(batch, known_days, coded))
+    irregular_rows = batch.filter(pl.Series(irregular)).select(IRREGULAR_COLUMNS[:-1]).with_columns(
         pl.lit(batch_id, dtype=pl.Int32).alias("batch_id"))
     if newly_irregular.height:
         irregular_rows = pl.concat([irregular_rows, newly_irregular.select(IRREGULAR_COLUMNS[:-1]).with_columns(
             pl.lit(batch_id, dtype=pl.Int32).alias("batch_id"))], how="vertical_relaxed")
-    with _registered(con, lines) as view:
+    with ExitStack() as stack:
+        view = stack.enter_context(_registered(con, lines))
+        names = {dim: stack.enter_context(_registered(con, frame)) for dim, frame in dictionaries.items()}
         for rollup in ROLLUPS:
             if rollup.source is None:
-                select, params = _from_lines(rollup, view, batch_id)
+                select, params = _from_lines(rollup, view, batch_id, names)
                 _insert(con, rollup.table, select, params)
     if newly_irregular.height:
         # Their earlier weights were computed from exactly these lines (a regular transaction's
