@@ -19,7 +19,6 @@ How a signed link is enforced (docs/embedding.md):
 from __future__ import annotations
 
 import html
-import inspect
 import json
 import logging
 from collections.abc import Iterator
@@ -37,7 +36,6 @@ from app.access import NOTHING, enter_scope
 from app.config import Settings
 from app.embed_link import EMBED_ARG, TOKEN_ARG, BadLink, EmbedGrant, check_request, require_real_key, verify
 from app.embed_ui import SIGN_OUTPUTS, may_sign
-from data.filters import Filters
 from data.scope import scoped
 
 log = logging.getLogger("mauzo.embed")
@@ -293,22 +291,34 @@ def _allowed_callback(body: dict[str, Any], spec: dict[str, Any], grant: EmbedGr
     return _callback_module(spec) == module or all(o in ids or _shell_output(o) for o in outputs)
 
 
-def _section_tables(chart: str, filters: Filters) -> set[str]:
-    """The tables a chart's section offers as CSV: its filler rendered under the request's scope
-    and the link's filters (results are cached, so this is what the viewer was just shown). The
-    filler is the function ``components.callbacks.section_callback`` wrapped for this section."""
-    from components.state import render_section
+def _json_ids(value: Any, kind: str) -> Iterator[dict[str, Any]]:
+    """Pattern-matching ids of type ``kind`` anywhere in a callback's JSON answer."""
+    if isinstance(value, dict):
+        if value.get("type") == kind:
+            yield value
+        for item in value.values():
+            yield from _json_ids(item, kind)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _json_ids(item, kind)
 
-    spec = _callback_map().get(f"{chart}.children") or {}
-    run = getattr(spec.get("callback"), "__wrapped__", None)
-    fill = inspect.getclosurevars(run).nonlocals.get("fn") if run is not None else None
-    if fill is None:
+
+def _section_tables(chart: str, grant: EmbedGrant, token: str) -> set[str]:
+    """The tables a chart's section offers as CSV: the app asks itself for the section, with the
+    link's token (so under its scope and filters; the results are cached, this is what the viewer
+    was just shown) and reads the CSV buttons' ids from the answer. Asking through Dash's own
+    protocol keeps this independent of how sections are registered."""
+    body = {"output": f"{chart}.children", "outputs": {"id": chart, "property": "children"},
+            "inputs": [{"id": FILTERS_STORE, "property": "data", "value": grant.filters.as_dict()},
+                       {"id": "refresh-token", "property": "data", "value": 0}],
+            "changedPropIds": [], "state": [], BODY_KEY: token}
+    answer = current_app.test_client().post(CALLBACK_PATH, json=body)
+    if answer.status_code != 200:
         return set()
-    tree = render_section(lambda: fill(filters))
-    return {str(i["table"]) for i in _tree_ids(tree) if isinstance(i, dict) and i.get("type") == CSV_TYPE}
+    return {str(i.get("table")) for i in _json_ids(answer.get_json(silent=True), CSV_TYPE)}
 
 
-def _allowed_download(body: dict[str, Any], grant: EmbedGrant) -> bool:
+def _allowed_download(body: dict[str, Any], grant: EmbedGrant, token: str) -> bool:
     """Downloads a link may make: CSVs of its chart's (or page's) tables, its page's workbook."""
     from components.exports import tables_for
 
@@ -328,7 +338,7 @@ def _allowed_download(body: dict[str, Any], grant: EmbedGrant) -> bool:
             continue
         if trigger.get("type") == CSV_TYPE:
             if tables is None:
-                tables = _section_tables(grant.chart, grant.filters)
+                tables = _section_tables(grant.chart, grant, token)
             if trigger.get("table") in tables:
                 continue
         return False
@@ -360,7 +370,7 @@ def _callback() -> Response | None:
     if not _lock_filters(body, spec, grant, str(token)):
         return _callback_refusal("this request does not match its callback")
     enter_scope(grant.effective_scope)
-    if DOWNLOAD_OUTPUT in _outputs(body) and not _allowed_download(body, grant):
+    if DOWNLOAD_OUTPUT in _outputs(body) and not _allowed_download(body, grant, str(token)):
         return _callback_refusal("this link cannot download that table")
     return None
 
