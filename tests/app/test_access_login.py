@@ -26,16 +26,17 @@ def _basic(name: str, password: str) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{name}:{password}".encode()).decode()}
 
 
-@pytest.fixture
-def users_file(tmp_path: Path) -> Path:
-    file = tmp_path / "users"
+@pytest.fixture(scope="module")
+def users_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    file = tmp_path_factory.mktemp("login") / "users"
     file.write_text(f"# test users\nops {generate_password_hash('ops-pass')}\n"
                     f"amina {generate_password_hash('amina-pass')} branch=Mombasa\n", encoding="utf-8")
     return file
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def client(demo_store: Path, users_file: Path):  # type: ignore[no-untyped-def]
+    """One app for the module (requests do not change it)."""
     settings = Settings(data_dir=demo_store, cache_backend="simple", auth="basic", users_file=str(users_file),
                         secret_key=KEY)
     return create_app(settings).server.test_client()

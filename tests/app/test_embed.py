@@ -200,3 +200,9 @@ def test_settings_never_print_a_secret():
     settings = Settings(secret_key=KEY, secret_key_previous="previous-key-0123", api_tokens="tok-abcdef:branch=Mombasa",
                         druid_env={"DRUID_PASSWORD": "druid-pass-123"})
     assert not [s for s in (KEY, "previous-key-0123", "tok-abcdef", "druid-pass-123") if s in repr(settings)]
+
+
+def test_the_docs_list_every_chart_id(open_app):
+    text = (Path(__file__).resolve().parents[2] / "docs" / "embedding.md").read_text(encoding="utf-8")
+    listed = text.split("Chart ids", 1)[1].split("\n## ", 1)[0]
+    assert [line[3:-1] for line in listed.splitlines() if line.startswith("- `")] == chart_ids()

@@ -168,6 +168,9 @@ def test_a_page_link_runs_its_pages_callbacks_locked(servers):
         crafted = _post(servers["strict"], _section_post(section, WIDER, _page_token()))
         assert _view(crafted) == locked_view, section
         assert "Nakuru" not in locked_view
+    for section in ("overview-insights", "overview-kpis"):  # insights too: computed under the link's scope
+        crafted = _post(servers["strict"], _section_post(section, WIDER, _page_token(page="/")))
+        assert _view(crafted) == _view(_post(servers["open"], _section_post(section, LOCKED))), section
     # A page control's callback (the drill-down picker feeds sp-drill) belongs to the page too.
     drill = _section_post("sp-drill", WIDER, _page_token())
     drill["inputs"].append({"id": "sp-pick", "property": "value", "value": None})
