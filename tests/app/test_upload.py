@@ -35,14 +35,23 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _app(store: Path, **overrides: Any):  # type: ignore[no-untyped-def]
-    """A new app instance (another worker) with the Data page's callbacks: Dash hands the callbacks a
-    module registers to the first app that serves a request, so the page module registers them anew."""
+    """A new app instance (another worker) with the Data page's callbacks.
+
+    Dash hands the callbacks modules register to the first app of the process that serves a
+    request. So the page module registers its callbacks anew when they are gone, this app takes
+    them, and Dash's global lists are put back as they were, for the apps of other test modules."""
     from dash import _callback
 
     app = create_app(Settings(data_dir=store, cache_backend="simple", max_upload_mb=LIMIT_MB, **overrides))
+    saved = (dict(_callback.GLOBAL_CALLBACK_MAP), list(_callback.GLOBAL_CALLBACK_LIST),
+             list(_callback.GLOBAL_INLINE_SCRIPTS))
     if not any("data-job" in key for key in _callback.GLOBAL_CALLBACK_MAP):
         importlib.reload(importlib.import_module("pages.data"))
-    app.server.test_client().get("/")  # takes the callbacks now, before another app can
+    app.server.test_client().get("/")  # takes the callbacks now
+    _callback.GLOBAL_CALLBACK_MAP.clear()
+    _callback.GLOBAL_CALLBACK_MAP.update(saved[0])
+    _callback.GLOBAL_CALLBACK_LIST[:] = saved[1]
+    _callback.GLOBAL_INLINE_SCRIPTS[:] = saved[2]
     return app
 
 
@@ -135,12 +144,14 @@ def test_a_body_longer_than_its_missing_length_is_cut_at_the_limit(client, store
     read = 0
 
     class Endless(Body):
+        """Far more than the limit (finite, so a server that never stops reading stores it and fails)."""
+
         def readinto(self, buffer: Any) -> int:
             nonlocal read
-            size = len(buffer)
+            size = min(len(buffer), limit + 8 * 1024 * 1024 - read)
             buffer[:size] = b"1" * size
             read += size
-            return size  # endless
+            return size
 
     before = _files(store)
     response = client.post("/data/upload", input_stream=io.BufferedReader(Endless()),
@@ -213,34 +224,9 @@ def _wait(book: JobBook, job_id: str, timeout: float = 90) -> Any:
     raise AssertionError(f"job {job_id} did not finish: {book.get(job_id)}")
 
 
-def _revenue(client) -> float:  # type: ignore[no-untyped-def]
-    body = client.get("/api/kpis/summary?startDate=2020-01-01&endDate=2030-12-31").get_json()
+def _revenue(client, headers: dict[str, str]) -> float:  # type: ignore[no-untyped-def]
+    body = client.get("/api/kpis/summary?startDate=2020-01-01&endDate=2030-12-31", headers=headers).get_json()
     return body["data"]["metrics"]["revenue"]["value"]
-
-
-def test_a_job_started_in_one_worker_is_followed_and_seen_in_another(store):
-    """Two app instances on one data dir are two gunicorn workers: the second answers the page's
-    polling of the first's job, and its (already cached) figures change after the commit."""
-    first, second = _app(store), _app(store)
-    one, two = first.server.test_client(), second.server.test_client()
-    revenue_before = _revenue(two)
-    assert _revenue(two) == revenue_before  # now cached in the second worker
-    upload = _post(one, GOOD.encode(), name="garissa.csv").get_json()
-    values = {"data-upload.data": upload, "data-mapping.data": {"dataset": "sales", "doc": {}},
-              "data-mode.value": "append", "data-dedupe.value": "refuse"}
-    started = dash_call(one, first, "data-job.data", values, changed="data-load.n_clicks")
-    assert started.status_code == 200, started.data
-    job_id = started.get_json()["response"]["data-job"]["data"]["id"]
-    job = _wait(JobBook(store), job_id)
-    assert job.result["status"] == "ok" and job.result["rows"] == 2
-    polled = dash_call(two, second, "data-job-progress.value", {"data-poll.n_intervals": 1,
-                                                                "data-job.data": {"id": job_id}})
-    answer = polled.get_json()["response"]
-    assert answer["data-job-progress"]["value"] == 100
-    assert "Loaded 2 rows from garissa.csv" in str(answer["data-result"]["children"])
-    assert job.result["data_version"] in str(answer["data-result"]["children"])
-    assert _revenue(two) == pytest.approx(revenue_before + 1500.50)
-    assert UploadArea(store).get(upload["id"]) is None  # loaded: the bytes are not kept
 
 
 def test_lines_already_loaded_are_refused_or_skipped_as_chosen(client, store):
@@ -366,19 +352,33 @@ def test_a_cross_site_callback_of_the_page_is_refused(login_app):
     assert refused.status_code == 403
 
 
-def test_who_loaded_is_recorded_and_shown(login_app, store):
-    client = login_app.server.test_client()
-    upload = _post(client, GOOD.replace("Garissa", "Lodwar").encode(), name="lodwar.csv", **_basic("clerk")).get_json()
+def test_a_job_started_in_one_worker_is_followed_and_seen_in_another(login_app, store):
+    """Two app instances on one data dir are two gunicorn workers: the second answers the page's
+    polling of the first's job, its (already cached) figures change after the commit, and the
+    history says who loaded the file."""
+    settings = login_app.server.config["MAUZO_SETTINGS"]
+    second = _app(store, auth="basic", users_file=settings.users_file, secret_key=settings.secret_key)
+    one, two, clerk = login_app.server.test_client(), second.server.test_client(), _basic("clerk")
+    revenue_before = _revenue(two, clerk)
+    assert _revenue(two, clerk) == revenue_before  # now cached in the second worker
+    upload = _post(one, GOOD.encode(), name="garissa.csv", **clerk).get_json()
     values = {"data-upload.data": upload, "data-mapping.data": {"dataset": "sales", "doc": {}},
               "data-mode.value": "append", "data-dedupe.value": "refuse"}
-    started = dash_call(client, login_app, "data-job.data", values, changed="data-load.n_clicks", **_basic("clerk"))
+    started = dash_call(one, login_app, "data-job.data", values, changed="data-load.n_clicks", **clerk)
+    assert started.status_code == 200, started.data
     job = _wait(JobBook(store), started.get_json()["response"]["data-job"]["data"]["id"])
-    assert job.result["status"] == "ok" and job.user == "clerk"
+    assert job.result["status"] == "ok" and job.result["rows"] == 2 and job.user == "clerk"
+    polled = dash_call(two, second, "data-job-progress.value", {"data-poll.n_intervals": 1,
+                                                                "data-job.data": {"id": job.id}}, **clerk)
+    answer = polled.get_json()["response"]
+    assert answer["data-job-progress"]["value"] == 100
+    assert "Loaded 2 rows from garissa.csv" in str(answer["data-result"]["children"])
+    assert job.result["data_version"] in str(answer["data-result"]["children"])
+    assert _revenue(two, clerk) == pytest.approx(revenue_before + 1500.50)
+    assert UploadArea(store).get(upload["id"]) is None  # loaded: the bytes are not kept
     from data.store import SnapshotStore
 
     entry = SnapshotStore(store).manifest().history[0]
-    assert entry["file_name"] == "lodwar.csv" and entry["user"] == "clerk"
-    polled = dash_call(client, login_app, "data-job-progress.value",
-                       {"data-poll.n_intervals": 1, "data-job.data": {"id": job.id}}, **_basic("clerk"))
-    history = str(polled.get_json()["response"]["data-history"]["children"])
-    assert "lodwar.csv" in history and "clerk" in history and "Who" in history
+    assert entry["file_name"] == "garissa.csv" and entry["user"] == "clerk"
+    history = str(answer["data-history"]["children"])
+    assert "garissa.csv" in history and "clerk" in history and "Who" in history
