@@ -33,7 +33,15 @@ from pathlib import Path
 from typing import Any
 
 from app.config import REPO_ROOT
-from app.uploads.files import ATTEMPTS_FILE, JOBS_DIR, Upload, UploadArea, read_json, write_json_atomically
+from app.uploads.files import (
+    ATTEMPTS_FILE,
+    JOBS_DIR,
+    KEEP_SECONDS,
+    Upload,
+    UploadArea,
+    read_json,
+    write_json_atomically,
+)
 from ingest.preview import rules
 from ingest.progress import STAGES
 
@@ -120,6 +128,7 @@ class JobBook:
             raise ValueError("skipping lines already loaded applies to sales lines only")
         job = Job(secrets.token_hex(16), upload.id, upload.name, dataset, mode, dedupe, dry_run, mapping, user,
                   druid=druid)
+        self._prune()
         self.save(job)
         with open(self.jobs / f"{job.id}.log", "wb") as log_file:
             child = subprocess.Popen([sys.executable, "-m", "app.uploads.runner", str(self.data_dir), job.id],
@@ -127,6 +136,14 @@ class JobBook:
                                      stderr=subprocess.STDOUT, start_new_session=True)
         threading.Thread(target=self._reap, args=(child, job.id), name=f"ingest-{job.id[:8]}", daemon=True).start()
         return job
+
+    def _prune(self) -> None:
+        """Job files (state and log) go a day after their last change; the history keeps the outcome."""
+        cutoff = time.time() - KEEP_SECONDS
+        for path in self.jobs.glob("*"):
+            with contextlib.suppress(OSError):
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
 
     def _reap(self, child: subprocess.Popen, job_id: str) -> None:
         """Wait for the child (no zombie); if it died before finishing, say so in the job's state."""

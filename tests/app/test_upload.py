@@ -382,3 +382,22 @@ def test_a_job_started_in_one_worker_is_followed_and_seen_in_another(login_app, 
     assert entry["file_name"] == "garissa.csv" and entry["user"] == "clerk"
     history = str(answer["data-history"]["children"])
     assert "garissa.csv" in history and "clerk" in history and "Who" in history
+
+
+def test_old_uploads_and_job_files_are_removed_but_not_the_attempts_log(client, store):
+    book = JobBook(store)
+    old = UploadArea(store).get(_post(client, GOOD.encode(), name="old.csv").get_json()["id"])
+    fresh = UploadArea(store).get(_post(client, GOOD.encode(), name="fresh.csv").get_json()["id"])
+    assert old is not None and fresh is not None
+    stale_job = Job("c" * 32, old.id, "old.csv", "sales", "append", "refuse", False, {}, state="done")
+    book.save(stale_job)
+    book.log_attempt(stale_job)
+    day_ago = time.time() - 25 * 3600
+    for path in (UploadArea(store).path_of(old), store / "uploads" / f"{old.id}.json", book.jobs / f"{'c' * 32}.json",
+                 store / "uploads" / "attempts.json"):
+        os.utime(path, (day_ago, day_ago))
+    UploadArea(store).prune()
+    book._prune()
+    assert UploadArea(store).get(old.id) is None and book.get("c" * 32) is None
+    assert UploadArea(store).get(fresh.id) is not None
+    assert any(a["file_name"] == "old.csv" for a in book.attempts())  # the history keeps its outcome
