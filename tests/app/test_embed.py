@@ -30,13 +30,13 @@ def _app(store: Path, **settings: object):  # type: ignore[no-untyped-def]
     return create_app(Settings(data_dir=store, cache_backend="simple", secret_key=KEY, **settings))  # type: ignore[arg-type]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def strict(demo_store: Path):  # type: ignore[no-untyped-def]
     """MAUZO_REQUIRE_SIGNED_EMBEDS=1: anonymous viewers get signed embeds only."""
     return _app(demo_store, require_signed_embeds=True).server.test_client()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def open_app(demo_store: Path):  # type: ignore[no-untyped-def]
     return _app(demo_store).server.test_client()
 
