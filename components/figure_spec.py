@@ -120,13 +120,22 @@ class FigureSpec:
 
     def figure(self) -> go.Figure:
         """The validated ``go.Figure`` (one constructor pass: same JSON as the step-by-step path)."""
-        fig = go.Figure(data=self.data, layout=self.layout)
+        fig = DrawnFigure(data=self.data, layout=self.layout)
         for *parents, key in sorted(self._nulls):
             owner = fig.layout
             for name in parents:
                 owner = owner[name]
             owner.update({key: None})  # as update_layout does: an empty object for a compound (a title)
         return fig
+
+
+class DrawnFigure(go.Figure):
+    """A ``go.Figure`` built from a ``FigureSpec``. Its JSON form is its own property dicts, read as
+    they are: ``go.Figure.to_plotly_json`` deep-copies them and walks them for numpy arrays to
+    encode, which a spec (plain lists from Polars) never holds (the serializer only reads)."""
+
+    def to_plotly_json(self) -> dict[str, Any]:
+        return {"data": self._data, "layout": self._layout}
 
 
 Figure = FigureSpec | go.Figure
