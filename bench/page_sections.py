@@ -1,9 +1,10 @@
 """Each page's section fillers, the functions its Dash callbacks run (queries + figures + tables).
 
 ``components.callbacks.section_callback`` registers a page's section functions (listing them in
-``SECTIONS``) and returns them unchanged, so calling them with a ``Filters`` is exactly the server
-work of opening the page, minus HTTP; new pages and sections join by themselves. Each section runs
-inside its own ``collect_stats`` block, as each runs in its own request in the app.
+``SECTIONS``, wrapped only by the section cache) and returns them, so calling them with a ``Filters``
+and serializing the result is exactly the server work of opening the page, minus HTTP; new pages
+and sections join by themselves. Each section runs inside its own ``collect_stats`` block, as each
+runs in its own request in the app.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from plotly.io.json import to_json_plotly
+
 from data import service
 from data.filters import Filters
 
@@ -22,11 +25,12 @@ Section = Callable[..., Any]
 
 def call_section(section: Section, filters: Filters) -> service.RequestStats:
     """Run one section as its callback does on first load (extra inputs at their defaults), in its
-    own request context; returns the queries it asked for."""
+    own request context, and serialize its output as Dash does for the response (building the
+    figures' JSON is part of the server's work); returns the queries it asked for."""
     params = list(inspect.signature(section).parameters.values())[1:]
     extra = (p.default if p.default is not inspect.Parameter.empty else None for p in params)
     with service.collect_stats() as stats:
-        section(filters, *extra)
+        to_json_plotly(section(filters, *extra))
     return stats
 
 
