@@ -202,48 +202,54 @@ def download_mapping(_clicks: int | None, mapping: dict | None, data: dict | Non
 
 @callback(Output("data-job", "data"), Output("data-poll", "disabled"), Output("data-confirm", "is_open"),
           Output("data-confirm-text", "children"), Output("data-job-status", "children"),
+          Output("data-check", "disabled", allow_duplicate=True), Output("data-load", "disabled", allow_duplicate=True),
           Input("data-check", "n_clicks"), Input("data-load", "n_clicks"), Input("data-confirm-yes", "n_clicks"),
           Input("data-confirm-no", "n_clicks"),
           State("data-upload", "data"), State("data-mapping", "data"), State("data-mode", "value"),
           State("data-dedupe", "value"), prevent_initial_call=True)
 def start_job(_check: int | None, _load: int | None, _yes: int | None, _no: int | None, data: dict | None,
               mapping: dict | None, mode: str, dedupe: str) -> tuple[Any, ...]:
-    """Start checking (and loading) in the background; a replace asks first."""
+    """Start checking (and loading) in the background; a replace asks first. The buttons stay
+    disabled until the job ends (a second click would only queue the same file again)."""
     trigger = ctx.triggered_id
+    unchanged = (no_update, no_update)
     if trigger == "data-confirm-no":
-        return no_update, no_update, False, no_update, "Nothing was replaced."
+        return no_update, no_update, False, no_update, "Nothing was replaced.", *unchanged
     upload = _upload(data)
     if upload is None or not mapping:
-        return no_update, no_update, False, no_update, "Choose a file first."
+        return no_update, no_update, False, no_update, "Choose a file first.", *unchanged
     dataset = mapping["dataset"]
     if trigger == "data-load" and mode == "replace":
         what = "sales lines" if dataset == "sales" else "CRM pipeline"
         text = (f"All current {what} will be replaced by the lines of {upload.name} (if the whole file is valid). "
                 "The other dataset is kept.")
-        return no_update, no_update, True, text, no_update
+        return no_update, no_update, True, text, no_update, *unchanged
     settings = _settings()
     druid = settings.engine == "druid" and dataset == "sales"  # as mauzo ingest; the pipeline stays local
     job = JobBook(settings.data_dir).start(
         upload, dataset=dataset, mode=mode, dedupe=dedupe if dataset == "sales" else "refuse",
         dry_run=trigger == "data-check", mapping=mapping["doc"], user=user_name(), druid=druid)
-    return {"id": job.id}, False, False, no_update, "Started."
+    return {"id": job.id}, False, False, no_update, "Started.", True, True
 
 
 @callback(Output("data-job-progress", "value"), Output("data-job-progress", "label"),
           Output("data-job-status", "children", allow_duplicate=True), Output("data-result", "children"),
           Output("data-poll", "disabled", allow_duplicate=True), Output("data-history", "children"),
+          Output("data-check", "disabled", allow_duplicate=True), Output("data-load", "disabled", allow_duplicate=True),
           Input("data-poll", "n_intervals"), State("data-job", "data"), prevent_initial_call=True)
 def poll_job(_n: int | None, data: dict | None) -> tuple[Any, ...]:
     """Progress of the job, read from its state file (whichever worker runs it)."""
     job = JobBook(_settings().data_dir).get((data or {}).get("id"))
     if job is None:
-        return 0, "", "The job is unknown (the server's data directory changed?).", None, True, no_update
+        return 0, "", "The job is unknown (the server's data directory changed?).", None, True, no_update, False, False
     percent = round(100 * job.progress())
     if not job.finished:
         stage = job.stage or "waiting for the file"
-        return percent, f"{stage}…", f"{'Checking' if job.dry_run else 'Checking and loading'} {job.file_name}: " \
-                                     f"{stage}", no_update, False, no_update
-    return 100, "done", None, outcome_view({"file_name": job.file_name, "result": job.result}), True, _history()
+        doing = "Checking" if job.dry_run else "Checking and loading"
+        return (percent, f"{stage}…", f"{doing} {job.file_name}: {stage}", no_update, False, no_update, True,
+                True)
+    return (100, "done", None, outcome_view({"file_name": job.file_name, "result": job.result}), True, _history(),
+            False, False)
 
 
 dash.register_page(__name__, path="/data", name="Data", order=95, layout=layout, title="Mauzo · Data",

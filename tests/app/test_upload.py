@@ -366,12 +366,13 @@ def test_a_job_started_in_one_worker_is_followed_and_seen_in_another(login_app, 
               "data-mode.value": "append", "data-dedupe.value": "refuse"}
     started = dash_call(one, login_app, "data-job.data", values, changed="data-load.n_clicks", **clerk)
     assert started.status_code == 200, started.data
+    assert started.get_json()["response"]["data-load"]["disabled"] is True  # no second click while it runs
     job = _wait(JobBook(store), started.get_json()["response"]["data-job"]["data"]["id"])
     assert job.result["status"] == "ok" and job.result["rows"] == 2 and job.user == "clerk"
     polled = dash_call(two, second, "data-job-progress.value", {"data-poll.n_intervals": 1,
                                                                 "data-job.data": {"id": job.id}}, **clerk)
     answer = polled.get_json()["response"]
-    assert answer["data-job-progress"]["value"] == 100
+    assert answer["data-job-progress"]["value"] == 100 and answer["data-load"]["disabled"] is False
     assert "Loaded 2 rows from garissa.csv" in str(answer["data-result"]["children"])
     assert job.result["data_version"] in str(answer["data-result"]["children"])
     assert _revenue(two, clerk) == pytest.approx(revenue_before + 1500.50)
