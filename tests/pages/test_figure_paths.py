@@ -14,12 +14,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import plotly.graph_objects as go
 import pytest
 from plotly.io.json import to_json_plotly
 
 from app import PAGE_MODULES
 from components.callbacks import SECTIONS
-from components.figure_spec import FigureSpec, new_figure, validated_path
+from components.charts import sparkline
+from components.figure_spec import DrawnFigure, FigureSpec, new_figure, validated_path
 from components.state import render_section
 from data import service
 from data.engines.duckdb_engine import DuckDBEngine
@@ -85,8 +87,10 @@ def _figures(tree: Any) -> list[dict]:
 
 def test_builders_use_the_spec_outside_the_validated_path() -> None:
     assert isinstance(new_figure(), FigureSpec)
+    assert type(sparkline([1.0, 2.0])) is DrawnFigure
     with validated_path():
         assert not isinstance(new_figure(), FigureSpec)
+        assert type(sparkline([1.0, 2.0])) is go.Figure
 
 
 @pytest.mark.parametrize("view", sorted(VIEWS))
