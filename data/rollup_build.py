@@ -96,10 +96,11 @@ def _transaction_order(keys: pl.Series, keyed: np.ndarray, levels: list[np.ndarr
     """Keyed lines sorted so each transaction's lines are adjacent, and within it each class's; and
     the run starts of transactions. Sorting by a 64-bit hash of the key (integers, cheap) is checked
     against the keys themselves: should two keys share a hash, the keys are sorted as text instead."""
-    order = np.lexsort((*reversed(levels), keys.hash().to_numpy(), ~keyed))[: int(keyed.sum())]
+    hashes = keys.hash().to_numpy()
+    order = np.lexsort((*reversed(levels), hashes, ~keyed))[: int(keyed.sum())]
     sorted_keys = keys.gather(order)
     starts = _changes(sorted_keys)
-    hashed = _steps(keys.hash().to_numpy()[order])
+    hashed = _steps(hashes[order])
     if (starts & ~hashed).any():  # a hash collision: order by the text of the keys
         frame = pl.DataFrame({"k": keys, **{f"c{i}": c for i, c in enumerate(levels)}})
         by_text = frame.select(pl.arg_sort_by(["k", *(f"c{i}" for i in range(len(levels)))], nulls_last=True))
@@ -188,11 +189,26 @@ def _time_expr(rollup: Rollup, source_is_lines: bool) -> list[str]:
     return [TIME]
 
 
+def _columns(rollup: Rollup) -> list[str]:
+    """A rollup table's columns, in order."""
+    names = ([TIME] if rollup.time else []) + list(rollup.dims) + [f"p_{name}" for name in partial_metrics()]
+    names += [f"t{i}" for i in rollup.levels] + (["w_cd"] if rollup.customer_days else [])
+    return names + ["batch_id"]
+
+
+def _decoded(rollup: Rollup, coded: str, dictionaries: dict[str, str]) -> str:
+    """Rows of a query grouped by ``_encode``'s codes, with each code replaced by its value
+    (``dictionaries``: dimension -> a view of ``code, value``)."""
+    outer = [f"d{rollup.dims.index(n)}.value AS {n}" if n in rollup.dims else f"a.{n}" for n in _columns(rollup)]
+    joins = " ".join(f"LEFT JOIN {dictionaries[dim]} d{i} ON a.{dim} = d{i}.code" for i, dim in enumerate(rollup.dims))
+    return f"SELECT {', '.join(outer)} FROM ({coded}) a {joins}"
+
+
 def _from_lines(rollup: Rollup, view: str, batch_id: int,
                 dictionaries: dict[str, str] | None = None) -> tuple[str, list[object]]:
     """Aggregate a view of lines (with weight columns) to the rollup's grain. With ``dictionaries``
-    (dimension -> a view of ``code, value``), the view's dimension columns hold ``_encode``'s codes:
-    the lines are grouped by the codes and the rollup rows get the values back by code."""
+    the view's dimension columns hold ``_encode``'s codes: the lines are grouped by the codes and
+    the rollup rows get the values back by code."""
     select = _time_expr(rollup, True) + list(rollup.dims)
     params: list[object] = []
     for name, metric in partial_metrics().items():
@@ -205,12 +221,7 @@ def _from_lines(rollup: Rollup, view: str, batch_id: int,
     select.append(f"CAST({int(batch_id)} AS INTEGER) AS batch_id")
     groups = ", ".join(str(i + 1) for i in range(len(rollup.grain)))
     grouped = f"SELECT {', '.join(select)} FROM {view} GROUP BY {groups}"
-    if not dictionaries:
-        return grouped, params
-    names = [item.rsplit(" AS ", 1)[-1] for item in select]
-    outer = [f"d{rollup.dims.index(n)}.value AS {n}" if n in rollup.dims else f"a.{n}" for n in names]
-    joins = " ".join(f"LEFT JOIN {dictionaries[dim]} d{i} ON a.{dim} = d{i}.code" for i, dim in enumerate(rollup.dims))
-    return f"SELECT {', '.join(outer)} FROM ({grouped}) a {joins}", params
+    return (_decoded(rollup, grouped, dictionaries) if dictionaries else grouped), params
 
 
 CODED: tuple[str, ...] = tuple(sorted({dim for r in ROLLUPS for dim in r.dims}))
@@ -243,8 +254,9 @@ def _corrections(rollup: Rollup, view: str, batch_id: int) -> str:
     return f"SELECT {', '.join(select)} FROM {view} GROUP BY {groups}"
 
 
-def _from_rollup(rollup: Rollup, source: Rollup, batch_id: int) -> str:
-    """Aggregate this batch's rows of the source rollup to this (coarser) grain."""
+def _from_rollup(rollup: Rollup, source: Rollup, batch_id: int, relation: str | None = None) -> str:
+    """Aggregate this batch's rows of the source rollup (or of ``relation``, rows of the source's
+    shape) to this (coarser) grain."""
     select = _time_expr(rollup, source.time == "day") + list(rollup.dims)
     for name, metric in partial_metrics().items():
         kind = metric_form(metric).kind  # type: ignore[union-attr]
@@ -255,7 +267,8 @@ def _from_rollup(rollup: Rollup, source: Rollup, batch_id: int) -> str:
         select.append("COALESCE(SUM(w_cd), 0) AS w_cd")
     select.append(f"CAST({int(batch_id)} AS INTEGER) AS batch_id")
     groups = ", ".join(str(i + 1) for i in range(len(rollup.grain)))
-    return f"SELECT {', '.join(select)} FROM {rollup.source} WHERE batch_id = {int(batch_id)} GROUP BY {groups}"
+    return (f"SELECT {', '.join(select)} FROM {relation or rollup.source} WHERE batch_id = {int(batch_id)} "
+            f"GROUP BY {groups}")
 
 
 def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
@@ -268,6 +281,11 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, select: str, params: lis
         con.execute(f"INSERT INTO {table} BY NAME {select}", params or [])
     else:
         con.execute(f"CREATE TABLE {table} AS {select}", params or [])
+
+
+def _drop_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, str]) -> None:
+    for table in tables.values():
+        con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def drop_all(con: duckdb.DuckDBPyConnection) -> None:
@@ -337,26 +355,36 @@ def _apply(con: duckdb.DuckDBPyConnection, batch: pl.DataFrame, batch_id: int, i
     if newly_irregular.height:
         irregular_rows = pl.concat([irregular_rows, newly_irregular.select(IRREGULAR_COLUMNS[:-1]).with_columns(
             pl.lit(batch_id, dtype=pl.Int32).alias("batch_id"))], how="vertical_relaxed")
+    by_table = {r.table: r for r in ROLLUPS}
     with ExitStack() as stack:
         view = stack.enter_context(_registered(con, lines))
         names = {dim: stack.enter_context(_registered(con, frame)) for dim, frame in dictionaries.items()}
+        pending: dict[str, str] = {}  # rollup -> a temporary table of its new rows, still coded
+        stack.callback(_drop_tables, con, pending)
         for rollup in ROLLUPS:
             if rollup.source is None:
-                select, params = _from_lines(rollup, view, batch_id, names)
-                _insert(con, rollup.table, select, params)
-    if newly_irregular.height:
-        # Their earlier weights were computed from exactly these lines (a regular transaction's
-        # lines all came in one batch), so recomputing them gives what to take back.
-        old_weights, _ = transaction_weights(newly_irregular)
-        undo = _with_weights(newly_irregular, old_weights, None)
-        with _registered(con, undo) as view:
-            for rollup in ROLLUPS:
-                if rollup.source is None:
-                    _insert(con, rollup.table, _corrections(rollup, view, batch_id))
-    by_table = {r.table: r for r in ROLLUPS}
-    for rollup in ROLLUPS:
-        if rollup.source is not None:
-            _insert(con, rollup.table, _from_rollup(rollup, by_table[rollup.source], batch_id))
+                select, params = _from_lines(rollup, view, batch_id)
+                pending[rollup.table] = f"coded_{rollup.table}"
+                con.execute(f"CREATE OR REPLACE TEMP TABLE {pending[rollup.table]} AS {select}", params)
+                _insert(con, rollup.table, _decoded(rollup, f"SELECT * FROM {pending[rollup.table]}", names))
+        if newly_irregular.height:
+            # Their earlier weights were computed from exactly these lines (a regular transaction's
+            # lines all came in one batch), so recomputing them gives what to take back.
+            old_weights, _ = transaction_weights(newly_irregular)
+            undo = _with_weights(newly_irregular, old_weights, None)
+            with _registered(con, undo) as undo_view:
+                for rollup in ROLLUPS:
+                    if rollup.source is None:
+                        _insert(con, rollup.table, _corrections(rollup, undo_view, batch_id))
+        for rollup in ROLLUPS:
+            if rollup.source is None:
+                continue
+            source = by_table[rollup.source]
+            if newly_irregular.height:  # the source's rows of this batch include the corrections
+                _insert(con, rollup.table, _from_rollup(rollup, source, batch_id))
+            else:  # the same rows, still coded: grouped by integers, then decoded
+                coarse = _from_rollup(rollup, source, batch_id, pending[rollup.source])
+                _insert(con, rollup.table, _decoded(rollup, coarse, names))
     with _registered(con, irregular_rows) as view:
         columns = ", ".join(IRREGULAR_COLUMNS)
         if not _exists(con, IRREGULAR_TABLE):

@@ -1,6 +1,6 @@
-"""Rollups aggregated by integer codes (``rollup_build._encode``) hold exactly what aggregating by
-the text gives, nulls included; and a store built by appends holds, per rollup grain, the same
-partials as one built from all its lines at once."""
+"""Rollups aggregated by integer codes (``rollup_build._encode``), and the coarser rollups built from
+their still-coded rows, hold exactly what aggregating by the text gives, nulls included; and a store
+built by appends holds, per rollup grain, the same partials as one built from all its lines at once."""
 
 from __future__ import annotations
 
@@ -50,6 +50,19 @@ def test_coded_aggregation_equals_aggregating_the_text() -> None:
             by_code = con.sql(f"SELECT * FROM ({coded_sql}) ORDER BY ALL", params=coded_params).pl()
             assert by_text.height > 100 and by_text["salesperson"].null_count() > 0
             assert_frame_equal(by_code, by_text)
+            # Kept coded, the same rows feed the coarser rollups built from this one.
+            con.execute(f"CREATE TABLE text_{rollup.table} AS {text_sql}", params)
+            con.execute(f"CREATE TABLE coded_{rollup.table} AS {rollup_build._from_lines(rollup, 'coded_lines', 1)[0]}",
+                        params)
+        sources = {r.table: r for r in ROLLUPS}
+        for rollup in (r for r in ROLLUPS if r.source is not None):
+            source = sources[rollup.source]  # type: ignore[index]
+            text_sql = rollup_build._from_rollup(rollup, source, 1, f"text_{source.table}")
+            coded_sql = rollup_build._decoded(rollup, rollup_build._from_rollup(rollup, source, 1,
+                                                                               f"coded_{source.table}"), names)
+            by_text = con.sql(f"SELECT * FROM ({text_sql}) ORDER BY ALL").pl()
+            assert by_text.height > 100
+            assert_frame_equal(con.sql(f"SELECT * FROM ({coded_sql}) ORDER BY ALL").pl(), by_text)
     finally:
         con.close()
 
