@@ -49,9 +49,10 @@ class Upload:
 
 
 def display_name(raw: str | None) -> str:
-    """A file name fit to show: the last path part, control characters and ``..`` removed, cut."""
+    """A file name fit to show: the last path part, control and bidi-override characters (which
+    can make ``exe.csv`` read as ``vsc.exe``) and leading dots removed, cut to length."""
     text = unicodedata.normalize("NFC", raw or "")
-    text = re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", "", text)
+    text = re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]", "", text)
     text = re.split(r"[\\/]", text)[-1].strip().lstrip(".").strip()
     if len(text) > MAX_NAME_CHARS:
         stem, dot, suffix = text.rpartition(".")

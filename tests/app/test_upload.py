@@ -75,7 +75,7 @@ def _files(root: Path) -> set[Path]:
 
 @pytest.mark.parametrize("name", [
     "../../etc/passwd", "..%2F..%2Fetc%2Fpasswd.csv", "/etc/passwd", "C:\\Windows\\system32\\x.csv",
-    "a\x00b.csv", "a%00.csv", "." * 300, "x" * 5000 + ".csv", "", "%ZZ%", "\u202e\u0000..csv",
+    "a\x00b.csv", "a%00.csv", "." * 300, "x" * 5000 + ".csv", "", "%ZZ%", "\u202e\u0000..csv", "%E2%80%AEvsc.exe",
 ])
 def test_a_file_name_is_never_a_path(client, store, tmp_path, name):
     outside = _files(store.parent) - _files(store)
@@ -89,6 +89,7 @@ def test_a_file_name_is_never_a_path(client, store, tmp_path, name):
     assert path.parent == store / "uploads" and path.name.startswith(saved["id"])
     assert path.read_bytes() == GOOD.encode()
     assert "/" not in saved["name"] and "\\" not in saved["name"] and "\x00" not in saved["name"]
+    assert "\u202e" not in saved["name"]
     assert len(saved["name"]) <= 120 and not saved["name"].startswith(".")
     assert _files(store.parent) - _files(store) == outside  # nothing written beside the store
     assert not Path("/etc/passwd.csv").exists()
