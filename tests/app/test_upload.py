@@ -234,16 +234,20 @@ def test_lines_already_loaded_are_refused_or_skipped_as_chosen(client, store):
     book = JobBook(store)
     lines = GOOD.replace("Garissa", "Marsabit")
 
-    def start(text: str, dedupe: str, name: str) -> str:
+    def start(text: str, dedupe: str, name: str, dry_run: bool = False) -> str:
         upload = UploadArea(store).get(_post(client, text.encode(), name=name).get_json()["id"])
-        return book.start(upload, dataset="sales", mode="append", dedupe=dedupe, dry_run=False, mapping={},
+        return book.start(upload, dataset="sales", mode="append", dedupe=dedupe, dry_run=dry_run, mapping={},
                           user=None).id
 
     assert _wait(book, start(lines, "refuse", "first.csv")).result["rows"] == 2
     again = lines + f"{DEMO_END},Marsabit,Paint,3,900,600\n"  # other bytes: one new line, two loaded ones
     refused = start(again, "refuse", "again.csv")
     skipped = start(again.replace("Paint,3", "Tools,3"), "skip", "skip.csv")
-    refused_job, skipped_job = _wait(book, refused), _wait(book, skipped)
+    checked = start(GOOD.replace("Garissa", "Moyale"), "refuse", "check.csv", dry_run=True)
+    refused_job, skipped_job, checked_job = _wait(book, refused), _wait(book, skipped), _wait(book, checked)
+    assert checked_job.result["status"] == "dry_run" and checked_job.result["rows"] == 2
+    assert not checked_job.result["committed"] and UploadArea(store).get(checked_job.upload_id) is not None
+    assert any(a["file_name"] == "check.csv" and a["outcome"] == "checked, not loaded" for a in book.attempts())
     assert refused_job.result["status"] == "rejected"
     assert [p["check"] for p in refused_job.result["problems"]] == ["duplicate_lines"]
     assert skipped_job.result["status"] == "ok" and skipped_job.result["rows"] == 1
