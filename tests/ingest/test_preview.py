@@ -115,3 +115,21 @@ def test_a_pipeline_mapping_round_trips(tmp_path):
     toml = tmp_path / "crm.toml"
     toml.write_text(to_toml(doc), encoding="utf-8")
     assert load_pipeline_mapping(toml) == rules("pipeline", doc, tmp_path)
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".parquet"])
+def test_workbooks_and_parquet_are_previewed_by_the_same_readers(tmp_path, suffix):
+    import datetime as dt
+
+    import polars as pl
+
+    frame = pl.DataFrame({"Order Date": [dt.date(2025, 1, 5), dt.date(2025, 1, 6)], "Branch": ["Nairobi", "Kisumu"],
+                          "Product Line": ["Cement", "Paint"], "Qty": [1.0, 2.0], "Net Sales": [10.0, 20.0],
+                          "Cost": [5.0, 9.0]})
+    path = tmp_path / f"sales{suffix}"
+    frame.write_excel(path) if suffix == ".xlsx" else frame.write_parquet(path)
+    preview = preview_file(path, "sales")
+    assert preview.kind == suffix.lstrip(".") and preview.headers == frame.columns
+    assert preview.plan["Order Date"] == "sale_date" and not preview.problems
+    assert preview.rows[1][1] == "Kisumu" and preview.encoding is None
+    assert ingest_file(path, data_dir=tmp_path / "store", dry_run=True).status == "dry_run"
