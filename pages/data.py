@@ -114,7 +114,9 @@ def layout(**_query: object) -> html.Div:
         dcc.Store(id="data-upload"),
         dcc.Store(id="data-headers"),
         dcc.Store(id="data-mapping"),
-        dcc.Store(id="data-job"),
+        # Kept for the browser tab's session: a reload (or a visit to another page and back) follows
+        # the job again, or shows how it ended.
+        dcc.Store(id="data-job", storage_type="session"),
         dcc.Interval(id="data-poll", interval=POLL_MS, disabled=True),
         confirm,
         dbc.Row([dbc.Col(choose, lg=4), dbc.Col(check, lg=8)], className="g-3"),
@@ -232,6 +234,13 @@ def start_job(_check: int | None, _load: int | None, _yes: int | None, _no: int 
     return {"id": job.id}, False, False, no_update, "Started.", True, True
 
 
+@callback(Output("data-poll", "disabled", allow_duplicate=True), Input("data-job", "data"),
+          prevent_initial_call="initial_duplicate")
+def follow_job(data: dict | None) -> bool:
+    """Poll whenever the tab knows a job (also when the page opens with one from this session)."""
+    return not (isinstance(data, dict) and data.get("id"))
+
+
 @callback(Output("data-job-progress", "value"), Output("data-job-progress", "label"),
           Output("data-job-status", "children", allow_duplicate=True), Output("data-result", "children"),
           Output("data-poll", "disabled", allow_duplicate=True), Output("data-history", "children"),
@@ -240,8 +249,8 @@ def start_job(_check: int | None, _load: int | None, _yes: int | None, _no: int 
 def poll_job(_n: int | None, data: dict | None) -> tuple[Any, ...]:
     """Progress of the job, read from its state file (whichever worker runs it)."""
     job = JobBook(_settings().data_dir).get((data or {}).get("id"))
-    if job is None:
-        return 0, "", "The job is unknown (the server's data directory changed?).", None, True, no_update, False, False
+    if job is None:  # a job file removed a day after it ended: its outcome is in the history
+        return 0, "", None, None, True, no_update, no_update, no_update
     percent = round(100 * job.progress())
     if not job.finished:
         stage = job.stage or "waiting for the file"

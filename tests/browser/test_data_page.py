@@ -123,6 +123,8 @@ def test_a_good_file_loads_and_another_page_shows_it(page, app_url, tmp_path):
     version = page.inner_text("#data-new-version")
     assert version == _version(store) != before_version
     assert "garissa.csv" in page.inner_text("#data-history-table")
+    page.reload()  # the tab's session remembers the job and shows how it ended
+    assert "Loaded 5 rows from garissa.csv" in _wait_outcome(page)
 
     page.goto(url + "/branches")
     wait_for_sections(page, "branches-trend")
