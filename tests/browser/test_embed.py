@@ -70,6 +70,7 @@ def test_a_signed_chart_is_drawn_inside_another_origins_page(page, host, apps):
     frame.locator(f"#{CHART} .main-svg").first.wait_for(timeout=30_000)
     assert frame.locator(f"#{CHART} .js-plotly-plot .plot path, #{CHART} .js-plotly-plot .bars path").count() > 0
     assert frame.locator("#nav-area").is_hidden() and frame.locator("#filter-area").is_hidden()
+    assert not [b for b in frame.locator(".mauzo-embed-btn").all() if b.is_visible()], "no Embed button in an embed"
     screenshot(page, "embed-cross-origin-signed")
     assert not page.console_log.errors()
 
@@ -108,6 +109,8 @@ def test_a_chromeless_page_fits_320_px(browser, apps):
         pg.goto(apps["default"] + "/branches?embed=1&startDate=2025-01-01&endDate=2025-06-30&branch=Mombasa")
         wait_for_sections(pg, "branches-comparison")
         assert pg.locator("#nav-area").is_hidden() and pg.locator("#filter-area").is_hidden()
+        assert pg.locator(".mauzo-embed-btn").count() > 0, "the page's cards have Embed buttons..."
+        assert not [b for b in pg.locator(".mauzo-embed-btn").all() if b.is_visible()], "...hidden in an embed"
         assert "embed=1" in pg.url and "branch=Mombasa" in pg.url
         assert pg.evaluate("() => document.documentElement.scrollWidth") <= 320
         screenshot(pg, "embed-chromeless-320")
