@@ -81,16 +81,23 @@ def create_app(settings: Settings | None = None) -> Dash:
 def _register_dash_resources_on_first_request(app: Dash) -> None:
     """Dash records which of its JS/CSS files may be served only while rendering the index page, so
     a gunicorn worker whose first request is a script (the index came from another worker) would
-    answer 500. Render the index once per process, on its first request, before anything else."""
+    answer 500. Render the index once per process, on its first request, before anything else.
+
+    Dash's own first-request setup (``_setup_server``) marks itself done before it has copied the
+    callbacks, so a worker whose first requests are several callbacks at once (a returning visitor
+    fetches no scripts) answered 500 "Callback function not found" to all but one. Running it here,
+    first and under the lock, makes the other threads wait for it."""
     lock = threading.Lock()
     done = False
 
-    @app.server.before_request
     def _warm() -> None:
         nonlocal done
         if done:
             return
         with lock:
             if not done:
+                app._setup_server()
                 app.index()
                 done = True
+
+    app.server.before_request_funcs.setdefault(None, []).insert(0, _warm)
