@@ -14,8 +14,8 @@ and committed, so rollups and lines always change together (a crash leaves both 
 Class sizes are computed by sorting (no hash table over millions of invoices): the lines are sorted
 by transaction and product hierarchy once, and every class is a run of equal keys. The rollups are
 aggregated from the lines with each dimension as an integer code (``_encode``), the text joined
-back onto the far fewer rollup rows: grouping by six integers costs a third of grouping by six
-texts, and a 10-million-line ingest spends most of its rollup time there.
+back onto the far fewer rollup rows: the widest rollup (six dimensions) took about half the time
+grouped by codes (3.4 s against 6.3 s over 1M lines on a loaded 2-core machine).
 """
 
 from __future__ import annotations
