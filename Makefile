@@ -32,9 +32,12 @@ run: install
 demo: install
 	$(BIN)/mauzo demo
 
+# Tests wait on servers, browsers and subprocesses much of the time, so more workers than cores pay.
+TEST_WORKERS ?= 3
+
 test: install-dev system-deps
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -74,8 +74,39 @@ def create_app(settings: Settings | None = None) -> Dash:
     register_not_found(server)
     init_embed(app)
     init_static_cache(app)
+    _remember_page_callbacks()
     _register_dash_resources_on_first_request(app)
     return app
+
+
+# Every callback the page modules registered with ``dash.callback`` (map, list, inline scripts).
+_PAGE_CALLBACKS: tuple[dict, list, list] = ({}, [], [])
+_PAGE_CALLBACKS_LOCK = threading.Lock()
+
+
+def _remember_page_callbacks() -> None:
+    """Dash hands the callbacks registered with ``dash.callback`` to the first app of the process
+    that serves a request and empties its global lists, so a second app built in the same process
+    (the benchmark, the tests, an embedding WSGI host) would answer "Callback function not found".
+    Keep every registration seen, so each app can take all of them (``_give_page_callbacks``)."""
+    from dash import _callback
+
+    known, listed, scripts = _PAGE_CALLBACKS
+    with _PAGE_CALLBACKS_LOCK:
+        known.update(_callback.GLOBAL_CALLBACK_MAP)
+        outputs = {entry["output"] for entry in _callback.GLOBAL_CALLBACK_LIST}
+        listed[:] = [e for e in listed if e["output"] not in outputs] + list(_callback.GLOBAL_CALLBACK_LIST)
+        scripts.extend(s for s in _callback.GLOBAL_INLINE_SCRIPTS if s not in scripts)
+
+
+def _give_page_callbacks() -> None:
+    """Put every remembered callback back into Dash's global lists just before an app takes them."""
+    from dash import _callback
+
+    known, listed, scripts = _PAGE_CALLBACKS
+    _callback.GLOBAL_CALLBACK_MAP.update(known)
+    _callback.GLOBAL_CALLBACK_LIST[:] = list(listed)
+    _callback.GLOBAL_INLINE_SCRIPTS[:] = list(scripts)
 
 
 def _register_dash_resources_on_first_request(app: Dash) -> None:
@@ -96,7 +127,9 @@ def _register_dash_resources_on_first_request(app: Dash) -> None:
             return
         with lock:
             if not done:
-                app._setup_server()
+                with _PAGE_CALLBACKS_LOCK:
+                    _give_page_callbacks()
+                    app._setup_server()
                 app.index()
                 done = True
 

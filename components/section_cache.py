@@ -26,6 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from flask import g, has_request_context
 from plotly.io.json import to_json_plotly
 
 from data.filters import Filters
@@ -78,11 +79,20 @@ def cached_section(fn: Callable[..., Any]) -> Callable[..., Any]:
             payload = cache.read_bytes(key, "section")
             if payload is not None:
                 try:
-                    return json.loads(payload)
+                    section = json.loads(payload)
                 except ValueError:
                     log.warning("ignoring an unreadable cached section under %s", key)
+                else:
+                    _mark_cached()
+                    return section
         out = fn(filters, *extra)
         cache.write_bytes(key, to_json_plotly(out).encode())
         return out
 
     return cached
+
+
+def _mark_cached() -> None:
+    """Say so in the request's log line (``cached``): a hit runs no query to report it."""
+    if has_request_context():
+        g.mauzo_response_cached = True

@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
 
 from app.api.openapi import openapi_document
 
-MAX_EXAMPLES = int(os.environ.get("MAUZO_SCHEMATHESIS_EXAMPLES", "25"))
+MAX_EXAMPLES = int(os.environ.get("MAUZO_SCHEMATHESIS_EXAMPLES", "12"))
 # Not ``positive_data_acceptance``: some schema-valid requests are refused on purpose and
 # documented as 400 (a date before 1900, endDate before startDate).
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
