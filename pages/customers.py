@@ -102,14 +102,14 @@ def top_section(filters: Filters) -> html.Div:
                                      TOP_N)
     gp_fig = top_customers_bars(profiles, "gross_profit", f"Top {TOP_N} customers by gross profit", subtitle,
                                 by_revenue, TOP_N)
+    # One card for both charts: they draw the same ranking table, and two cards would carry two
+    # CSV and Embed buttons with one id.
     return html.Div([
         _walk_in_note(filters),
-        dbc.Row([
-            dbc.Col(card(graph(revenue_fig, "mauzo-top-customers-revenue", "customers-top-revenue"),
-                         csv_key="customers-ranking"), lg=6),
-            dbc.Col(card(graph(gp_fig, "mauzo-top-customers-gp", "customers-top-gp"),
-                         csv_key="customers-ranking"), lg=6),
-        ], className="g-3"),
+        card(dbc.Row([
+            dbc.Col(graph(revenue_fig, "mauzo-top-customers-revenue", "customers-top-revenue"), lg=6),
+            dbc.Col(graph(gp_fig, "mauzo-top-customers-gp", "customers-top-gp"), lg=6),
+        ], className="g-3"), csv_key="customers-ranking"),
     ])
 
 
