@@ -9,11 +9,21 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def status_of(request: str | urllib.request.Request, timeout: float = 60) -> int:
+    """The HTTP status of a request, error statuses included (urllib raises on them)."""
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
 
 
 def free_port() -> int:

@@ -6,11 +6,10 @@ the app now runs that setup first, under its lock."""
 from __future__ import annotations
 
 import json
-import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.live import running_app
+from tests.live import running_app, status_of
 
 # The shell's callback that shows or hides the filter bar and navigation for a path.
 PAYLOAD = json.dumps({
@@ -24,11 +23,7 @@ PAYLOAD = json.dumps({
 def _post(url: str) -> int:
     request = urllib.request.Request(url + "/_dash-update-component", data=PAYLOAD,
                                      headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
+    return status_of(request)
 
 
 def test_parallel_callbacks_as_a_fresh_workers_first_requests(demo_store):

@@ -7,19 +7,10 @@ store, then registers which script paths may be served), so concurrent first req
 from __future__ import annotations
 
 import re
-import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.live import running_app
-
-
-def _status(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=30) as response:
-            return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
+from tests.live import running_app, status_of
 
 
 def test_parallel_script_requests_as_a_fresh_workers_first_requests(demo_store):
@@ -30,5 +21,5 @@ def test_parallel_script_requests_as_a_fresh_workers_first_requests(demo_store):
     for attempt in range(3):
         with running_app(demo_store, workers=1, probe_http=False) as url:
             with ThreadPoolExecutor(max_workers=len(scripts)) as pool:
-                statuses = list(pool.map(_status, [url + path for path in scripts]))
+                statuses = list(pool.map(status_of, [url + path for path in scripts]))
         assert statuses == [200] * len(scripts), f"attempt {attempt}: {statuses}"
