@@ -151,8 +151,8 @@ class JobBook:
         job = self.load(job_id)
         if job is not None and not job.finished:
             _interrupt(job, f"the loading process ended with code {child.returncode}")
+            self.log_attempt(job)  # before the final state: whoever sees "finished" sees it in the history
             self.save(job)
-            self.log_attempt(job)
 
     def run(self, job: Job) -> None:
         """The child process's work (``app.uploads.runner``): the ingest, with each stage recorded."""
@@ -162,8 +162,8 @@ class JobBook:
         if upload is None:
             job.state, job.finished_at = "done", time.time()
             job.result = {"status": "error", "summary": "the uploaded file is no longer on the server", "problems": []}
-            self.save(job)
             self.log_attempt(job)
+            self.save(job)
             return
         druid = None
         if job.druid:
@@ -184,11 +184,13 @@ class JobBook:
                           "problems": [], "rows": 0}
         job.state = "done"
         job.finished_at = time.time()
+        # The attempt is logged before the final state is saved, so a poller that sees the job finished
+        # (and redraws the history) always finds it there.
+        if not job.result.get("committed"):
+            self.log_attempt(job)
         self.save(job)
         if job.result.get("committed"):
             self.area.remove(upload)  # loaded: the bytes are in the store now
-        else:
-            self.log_attempt(job)
 
     def _ingest(self, job: Job, upload: Upload, druid: Any, on_stage: Any) -> dict[str, Any]:
         path = self.area.path_of(upload)

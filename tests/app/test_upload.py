@@ -5,7 +5,6 @@ roles, garbage files, and job state shared between two app instances (= two work
 from __future__ import annotations
 
 import base64
-import importlib
 import io
 import os
 import time
@@ -35,24 +34,8 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _app(store: Path, **overrides: Any):  # type: ignore[no-untyped-def]
-    """A new app instance (another worker) with the Data page's callbacks.
-
-    Dash hands the callbacks modules register to the first app of the process that serves a
-    request. So the page module registers its callbacks anew when they are gone, this app takes
-    them, and Dash's global lists are put back as they were, for the apps of other test modules."""
-    from dash import _callback
-
-    app = create_app(Settings(data_dir=store, cache_backend="simple", max_upload_mb=LIMIT_MB, **overrides))
-    saved = (dict(_callback.GLOBAL_CALLBACK_MAP), list(_callback.GLOBAL_CALLBACK_LIST),
-             list(_callback.GLOBAL_INLINE_SCRIPTS))
-    if not any("data-job" in key for key in _callback.GLOBAL_CALLBACK_MAP):
-        importlib.reload(importlib.import_module("pages.data"))
-    app.server.test_client().get("/")  # takes the callbacks now
-    _callback.GLOBAL_CALLBACK_MAP.clear()
-    _callback.GLOBAL_CALLBACK_MAP.update(saved[0])
-    _callback.GLOBAL_CALLBACK_LIST[:] = saved[1]
-    _callback.GLOBAL_INLINE_SCRIPTS[:] = saved[2]
-    return app
+    """A new app instance (another worker); ``create_app`` gives it every page's callbacks."""
+    return create_app(Settings(data_dir=store, cache_backend="simple", max_upload_mb=LIMIT_MB, **overrides))
 
 
 @pytest.fixture(scope="module")
@@ -301,6 +284,30 @@ def test_garbage_gets_the_clis_readable_rejection(client, store, tmp_path):
         assert "Traceback" not in str(job.result)
     logged = {a["file_name"]: a for a in book.attempts()}
     assert all(logged[name]["outcome"] == "rejected" and logged[name]["problems"] for name in GARBAGE)
+
+
+class _WatchedBook(JobBook):
+    """Checks, at the moment a job's finished state is written, that its attempt is in the history."""
+
+    def __init__(self, data_dir: Path) -> None:
+        super().__init__(data_dir)
+        self.seen_finished_without_attempt: list[str] = []
+
+    def save(self, job: Job) -> None:
+        if job.finished and job.file_name not in {a["file_name"] for a in self.attempts()}:
+            self.seen_finished_without_attempt.append(job.file_name)
+        super().save(job)
+
+
+def test_a_finished_rejection_is_already_in_the_history(client, store):
+    """A poller that sees the job finished redraws the history at once; the attempt must be there."""
+    book = _WatchedBook(store)
+    upload = UploadArea(store).get(_post(client, b"\x00\x01 not a table", name="ordering.csv").get_json()["id"])
+    job = Job("f" * 32, upload.id, upload.name, "sales", "append", "refuse", False, {}, None)
+    book.save(job)
+    book.run(job)  # in this process: the child's exact code path
+    assert job.result["status"] == "rejected"
+    assert book.seen_finished_without_attempt == []
 
 
 # -- roles, with login on -------------------------------------------------------------------------

@@ -69,6 +69,13 @@ def wait_for_sections(page, *section_ids: str) -> None:  # type: ignore[no-untyp
     page.wait_for_load_state("networkidle")
 
 
+def summary_says(page, text: str) -> None:  # type: ignore[no-untyped-def]
+    """The filter summary is its own callback and may land after the charts: wait for ``text``."""
+    page.wait_for_function(
+        "t => (document.getElementById('filter-summary') || {}).innerText?.includes(t)", arg=text)
+    assert text in page.inner_text("#filter-summary")
+
+
 def dim_control(name: str) -> str:
     """CSS selector of the filter bar's control for dimension ``name`` (a pattern-matching id, which
     Dash renders as JSON with sorted keys)."""

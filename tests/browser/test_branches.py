@@ -12,7 +12,14 @@ from data import service
 from data.branches import branch_comparison
 from data.engines.duckdb_engine import DuckDBEngine
 from data.filters import Filters
-from tests.browser.conftest import dim_control, phone_width, screenshot, select_dropdown, wait_for_sections
+from tests.browser.conftest import (
+    dim_control,
+    phone_width,
+    screenshot,
+    select_dropdown,
+    summary_says,
+    wait_for_sections,
+)
 
 pytestmark = pytest.mark.browser
 PERIOD = "?startDate=2025-01-01&endDate=2025-06-30"
@@ -70,7 +77,7 @@ def test_filter_change_updates_figures_url_and_survives_reload(page, live_url):
     wait_for_sections(page, *SECTIONS)
     page.wait_for_function(f"() => document.querySelector('{HEATMAP}') && "
                            f"document.querySelector('{HEATMAP}').data[0].x.length === 1")
-    assert "product line Plumbing" in page.inner_text("#filter-summary")
+    summary_says(page, "product line Plumbing")
     assert page.console_log.errors() == []
 
 

@@ -12,7 +12,14 @@ from data import service
 from data.customers import customer_table
 from data.engines.duckdb_engine import DuckDBEngine
 from data.filters import Filters
-from tests.browser.conftest import dim_control, phone_width, screenshot, select_dropdown, wait_for_sections
+from tests.browser.conftest import (
+    dim_control,
+    phone_width,
+    screenshot,
+    select_dropdown,
+    summary_says,
+    wait_for_sections,
+)
 
 pytestmark = pytest.mark.browser
 PERIOD = "?startDate=2025-01-01&endDate=2025-06-30"
@@ -66,7 +73,7 @@ def test_filter_change_updates_figures_url_and_survives_reload(page, live_url):
     page.reload()
     wait_for_sections(page, *SECTIONS)
     page.wait_for_function("v => document.querySelector('#customers-table-status')?.innerText === v", arg=after)
-    assert "product line Solar & Energy" in page.inner_text("#filter-summary")
+    summary_says(page, "product line Solar & Energy")
     assert page.console_log.errors() == []
 
 

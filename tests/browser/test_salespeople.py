@@ -12,7 +12,14 @@ from data import service
 from data.engines.duckdb_engine import DuckDBEngine
 from data.filters import Filters
 from data.salespeople import leaderboard
-from tests.browser.conftest import dim_control, phone_width, screenshot, select_dropdown, wait_for_sections
+from tests.browser.conftest import (
+    dim_control,
+    phone_width,
+    screenshot,
+    select_dropdown,
+    summary_says,
+    wait_for_sections,
+)
 
 pytestmark = pytest.mark.browser
 PERIOD = "?startDate=2025-01-01&endDate=2025-06-30"
@@ -73,7 +80,7 @@ def test_filter_change_updates_figures_url_and_survives_reload(page, live_url, d
     page.wait_for_selector(GRID_ROWS, state="attached")
     assert _first_row(page) == want[0]
     assert _plot(page, MARGIN, "Array.from(el.data[0].x)") == after
-    assert "branch Mombasa" in page.inner_text("#filter-summary")
+    summary_says(page, "branch Mombasa")
     assert page.console_log.errors() == []
 
 
