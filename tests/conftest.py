@@ -8,6 +8,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+import requests
 
 from data import service
 from data.engines.duckdb_engine import DuckDBEngine
@@ -54,3 +55,13 @@ def live_url(demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     log = tmp_path_factory.mktemp("live") / "server.log"
     with running_app(demo_store, log_path=log) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def http() -> Iterator[requests.Session]:
+    """An HTTP client for the live servers. Each request on a new connection: gunicorn closes an
+    idle keep-alive connection after two seconds, and a request sent on it at that moment fails
+    with "Remote end closed connection" (seen under load), which no test is about."""
+    with requests.Session() as session:
+        session.headers["Connection"] = "close"
+        yield session

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-import requests
 
 from data.schema import STORAGE_FORMAT
 from data.store import MANIFEST, Manifest
@@ -28,12 +27,6 @@ class Server:
 
     def log_text(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
-
-
-@pytest.fixture(scope="session")
-def http() -> Iterator[requests.Session]:
-    with requests.Session() as session:
-        yield session
 
 
 @pytest.fixture(scope="session")

@@ -24,12 +24,6 @@ PLOTLY_FILE = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
 @pytest.fixture(scope="module")
-def http():  # type: ignore[no-untyped-def]
-    with requests.Session() as session:
-        yield session
-
-
-@pytest.fixture(scope="module")
 def index(http, live_url: str) -> str:
     return http.get(live_url + "/").text
 

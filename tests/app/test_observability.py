@@ -8,17 +8,10 @@ import uuid
 from pathlib import Path
 
 import pytest
-import requests
 from flask import Flask
 
 from app.observability import REQUEST_ID_HEADER, init_observability
 from data.context import current_request_id
-
-
-@pytest.fixture(scope="module")
-def http():  # type: ignore[no-untyped-def]
-    with requests.Session() as session:
-        yield session
 
 
 @pytest.fixture(scope="module")
