@@ -433,7 +433,9 @@ clientside_callback(
     r"""
     function(clicks, ids) {
         const ctx = window.dash_clientside.callback_context;
-        if (!ctx.triggered.length || !ctx.triggered[0].value) { return [false, '', null]; }
+        // Buttons appearing with a page fire this too (pattern inputs); that is no click, and
+        // writing the modal's state then would wake the signing callback for nothing.
+        if (!ctx.triggered.length || !ctx.triggered[0].value) { throw window.dash_clientside.PreventUpdate; }
         const buttonId = ctx.triggered[0].prop_id.replace(/\.n_clicks$/, '');
         let el = document.getElementById(buttonId);
         while (el && !(el.id && (ids || []).includes(el.id))) { el = el.parentElement; }
