@@ -4,6 +4,8 @@ new one gets them compressed."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.browser.conftest import ConsoleLog
@@ -17,9 +19,19 @@ STATIC = """() => performance.getEntriesByType('resource')
   .map((e) => ({name: e.name, sent: e.transferSize, body: e.encodedBodySize, size: e.decodedBodySize}))"""
 
 
+def _callback_output(request) -> str:  # type: ignore[no-untyped-def]
+    try:
+        return str(json.loads(request.post_data or "{}").get("output", ""))
+    except ValueError:
+        return "?"
+
+
 def _visit(context, url: str) -> tuple[list[dict], ConsoleLog]:  # type: ignore[no-untyped-def]
     page = context.new_page()
     log = ConsoleLog()
+    log.callbacks = []  # the outputs of every callback request the page made
+    page.on("request", lambda r: log.callbacks.append(_callback_output(r))
+            if "/_dash-update-component" in r.url else None)
     page.on("console", lambda m: log.append(f"{m.type}: {m.text}") if m.type == "error" else None)
     page.on("pageerror", lambda e: log.append(f"pageerror: {e}"))
     try:
@@ -65,3 +77,12 @@ def test_a_second_visit_fetches_no_script_or_stylesheet(visits):
     assert any("plotly" in e["name"] for e in second) and any(".css" in e["name"] for e in second)
     assert [e["name"] for e in second if e["sent"] > 0] == []  # all from the browser's cache, no revalidation
     assert log.errors() == []
+
+
+def test_opening_a_page_asks_the_server_only_for_what_it_shows(visits):
+    """The Embed dialog's signing part waits for the dialog to open: buttons appearing with the
+    page's sections must not wake it (that was one server round trip per page load)."""
+    (_, first), (_, second) = visits
+    for log in (first, second):
+        assert any("children" in output for output in log.callbacks)  # the sections were asked for
+        assert not [o for o in log.callbacks if "embed-sign" in o or "embed-signed" in o], log.callbacks
