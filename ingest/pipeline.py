@@ -31,7 +31,7 @@ from data.store import SnapshotStore
 from ingest.dedupe import DEDUPE_MODES, DuplicateLines, LineCheck, NothingNew, repeated_within
 from ingest.headers import plan_columns, score
 from ingest.mapping import Mapping, MappingError, load_mapping
-from ingest.parse import missing_columns, parse_frame
+from ingest.parse import Parsed, missing_columns, parse_frame
 from ingest.progress import Progress, wants_progress
 from ingest.readers import file_kind, read_source
 from ingest.report import Problem, Report, truncate, visible
@@ -208,16 +208,15 @@ def ingest_file(
         problems += parsed.problems
 
         bar.stage("validating")
-        good = ~parsed.bad
-        lines = table.lines.filter(good)
-        signs = check_signs(parsed.frame.filter(good), lines, parsed.raw.filter(good), table.unit, rules.signs,
+        lines, parsed_rows, raw_rows = _rows_that_parsed(table.lines, parsed)
+        signs = check_signs(parsed_rows, lines, raw_rows, table.unit, rules.signs,
                             "gross_profit" if parsed.cost_from_gross_profit else "cost")
         problems += signs.problems
         report.notes.extend(signs.notes)
         if signs.normalised:
             report.facts["sign_normalised_rows"] = signs.normalised
         frame = signs.frame  # the rows that parsed, with signs normalised if the mapping says so
-        problems += check_rows(frame, lines, parsed.raw.filter(good), table.unit)
+        problems += check_rows(frame, lines, raw_rows, table.unit)
         if problems:
             raise _Rejected(problems)
         rows = frame.height
@@ -247,7 +246,7 @@ def ingest_file(
         # canonical text and the parsed copy are let go first, or they would sit in memory
         # through the write, its peak (about a third of the whole at a million lines).
         source_rows = report.facts["source_rows"]
-        del table, raw, parsed, signs
+        del table, raw, parsed, signs, parsed_rows, raw_rows
         if line_check is None:
             del lines
 
@@ -308,6 +307,16 @@ def _load_into_druid(frame: pl.DataFrame, settings: DruidSettings, *, mode: str,
                      force: bool, extra: dict) -> dict:
     return ingest_storage_frame(to_storage(frame), settings=settings, mode=mode, file_name=file_name,
                                 sha256=sha256, extra=extra, refuse_duplicate=not force, on_progress=progress_printer())
+
+
+def _rows_that_parsed(lines: pl.Series, parsed: Parsed) -> tuple[pl.Series, pl.DataFrame, pl.DataFrame]:
+    """File lines, parsed values and raw text of the rows that parsed. When every row did (the
+    usual case) they are the frames themselves: a filter would copy every column, and at ten
+    million lines each copy is gigabytes."""
+    if not parsed.bad.any():
+        return lines, parsed.frame, parsed.raw
+    good = ~parsed.bad
+    return lines.filter(good), parsed.frame.filter(good), parsed.raw.filter(good)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -111,3 +111,37 @@ def test_manifest_is_valid_json_naming_an_existing_snapshot(tmp_path):
 def test_money_is_stored_exactly_to_the_fourth_decimal(value, units):
     """Four decimals survive exactly (binary noise removed first); a fifth rounds half away from zero."""
     assert to_storage(_lines(1, revenue=value))["revenue_e4"][0] == units
+
+
+def test_what_a_killed_write_left_behind_is_removed_by_the_next(tmp_path):
+    """A half-built file and DuckDB's spill directory of a write that died (kill -9): the next
+    write, under the ingest lock, removes both."""
+    commit_lines(_lines(3), data_dir=tmp_path, file_name="a.csv", sha256="a", mode="replace")
+    snapshots = tmp_path / SNAPSHOT_DIR
+    (snapshots / ".000009-dead.duckdb.building").write_bytes(b"half")
+    spill = snapshots / ".000009-dead.duckdb.building.tmp"
+    spill.mkdir()
+    (spill / "duckdb_temp_storage-0.tmp").write_bytes(b"x" * 1024)
+    commit_lines(_lines(2, revenue=5.0), data_dir=tmp_path, file_name="b.csv", sha256="b", mode="append")
+    assert _rows(SnapshotStore(tmp_path)) == 5
+    assert list(snapshots.glob(".*")) == []
+
+
+def test_a_snapshot_is_built_within_the_write_memory_limit(tmp_path, monkeypatch):
+    """The building connection carries DuckDB's memory limit (and spills beside the file)."""
+    import data.store as store_module
+
+    seen = {}
+    real_connect = duckdb.connect
+
+    def connect(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        con = real_connect(path, *args, **kwargs)
+        if str(path).endswith(".building"):
+            seen["limit"] = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+            seen["temp"] = con.execute("SELECT current_setting('temp_directory')").fetchone()[0]
+        return con
+
+    monkeypatch.setattr(store_module.duckdb, "connect", connect)
+    commit_lines(_lines(3), data_dir=tmp_path, file_name="a.csv", sha256="a", mode="replace")
+    assert seen["limit"] in ("953.6 MiB", "1.0 GiB", "1000.0 MB", "1.0 GB"), seen
+    assert seen["temp"].endswith(".duckdb.building.tmp")

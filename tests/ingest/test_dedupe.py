@@ -3,13 +3,15 @@ key, reported with file lines, refused or skipped, and checked again under the i
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
+import polars as pl
 import pytest
 
 import ingest.pipeline as pipeline
 from data.store import SnapshotStore
-from ingest.dedupe import DuplicateLines, LineCheck, match_key
+from ingest.dedupe import DuplicateLines, LineCheck, match_key, repeated_within
 from ingest.headers import plan_columns
 from ingest.mapping import Mapping
 from ingest.parse import parse_frame
@@ -227,3 +229,21 @@ def test_two_concurrent_appends_of_the_same_lines_cannot_both_pass(base_store, s
     version, rows = state(base_store)
     assert len(rows) == len(before[1]) + 1
     assert len(SnapshotStore(base_store).manifest().history) == 2  # base + exactly one append
+
+
+def _line(invoice: str | None, cost: float = 60.0, customer: str | None = "Amina") -> dict:
+    return {"sale_date": dt.date(2025, 6, 1), "invoice_id": invoice, "branch": "Nakuru", "item_name": "Pipe",
+            "salesperson": "Otieno", "customer": customer, "quantity": 1.0, "revenue": 100.0, "cost": cost}
+
+
+@pytest.mark.parametrize(("lines", "repeats"), [
+    ([], 0),
+    ([_line("A"), _line("B"), _line("C")], 0),
+    ([_line("A"), _line("A", cost=61.0), _line("A", customer=None)], 0),  # one field differs: not a repeat
+    ([_line("A"), _line("A"), _line("A"), _line("B"), _line("B"), _line("C")], 3),
+    ([_line(None, customer=None), _line(None, customer=None), _line("D")], 1),  # missing values repeat too
+])
+def test_lines_repeating_an_earlier_line_of_the_file_are_counted_exactly(lines, repeats):
+    frame = pl.DataFrame(lines, schema={**{k: type(v) for k, v in _line("A").items()}, "invoice_id": pl.String,
+                                        "customer": pl.String, "sale_date": pl.Date})
+    assert repeated_within(frame) == repeats
