@@ -25,8 +25,8 @@ from flask import Flask
 from app.cache_backend import Backend, build_backend, choose_kind
 from app.cache_breaker import Breaker
 from app.cache_codec import CodecError, decode, encode
-from app.cache_lock import SingleFlight
 from app.config import Settings
+from data.single_flight import SingleFlight
 
 log = logging.getLogger("mauzo.cache")
 

@@ -1,7 +1,7 @@
 """Stampede protection: one computation per key, within a process and across processes.
 
-``SingleFlight`` coalesces threads of one process on a key: the first runs, the others wait for its
-result. Across processes a non-blocking ``KeyLocks`` says who computes; the others poll the cache
+Within a process ``data.single_flight.SingleFlight`` coalesces threads on a key. Across processes a
+non-blocking ``KeyLocks`` says who computes; the others poll the cache
 (see ``app.cache``). Both cross-process locks free themselves when their holder dies: a Redis lock
 expires after its TTL, and the kernel drops an ``fcntl`` lock with the holder's file descriptors.
 """
@@ -12,54 +12,8 @@ import fcntl
 import hashlib
 import os
 import secrets
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
-
-T = TypeVar("T")
-
-
-@dataclass
-class _Flight:
-    done: threading.Event = field(default_factory=threading.Event)
-    result: Any = None
-    error: BaseException | None = None
-
-
-class SingleFlight:
-    """Per-key leader/follower coalescing for the threads of one process."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._flights: dict[str, _Flight] = {}
-
-    def run(self, key: str, fn: Callable[[], T], wait: float) -> tuple[T, bool]:
-        """Return (result, led): ``led`` is False when another thread's call produced the result.
-        A follower that waits longer than ``wait`` seconds runs ``fn`` itself."""
-        with self._lock:
-            flight = self._flights.get(key)
-            leader = flight is None
-            if flight is None:
-                flight = self._flights[key] = _Flight()
-        if not leader:
-            if not flight.done.wait(wait):
-                return fn(), True
-            if flight.error is not None:
-                raise flight.error  # the same query would fail the same way; don't run it N times
-            return flight.result, False
-        try:
-            flight.result = fn()
-            return flight.result, True
-        except BaseException as exc:
-            flight.error = exc
-            raise
-        finally:
-            with self._lock:
-                if self._flights.get(key) is flight:
-                    del self._flights[key]
-            flight.done.set()
+from typing import Any, Protocol
 
 
 class KeyLocks(Protocol):

@@ -8,6 +8,10 @@ A request never runs the same query twice: its ``RequestStats`` keeps the frames
 (a section asking for the leaderboard three times runs it once). Engines that can answer a spec
 from pre-aggregated tables (``execute_spec``: the DuckDB rollups) get the spec as well as its SQL;
 keys stay those of the SQL over the lines, so both paths share cache entries.
+
+With caching off, a page's sections (each its own request) still never run the same query twice
+in one process: recent answers are kept (bounded in bytes, keyed like the cache, so an ingest
+makes them unreachable) and concurrent askers wait for the one computing.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from flask import current_app, has_app_context
 from data.engines.base import CompiledQuery, Engine
 from data.engines.registry import build_engine
 from data.scope import UNRESTRICTED, Scope, current_scope
+from data.single_flight import SingleFlight
 from data.sql import QuerySpec, compile_query
 
 if TYPE_CHECKING:
@@ -99,35 +104,54 @@ def query_key(engine: Engine, query: CompiledQuery) -> str:
 
 
 class _Memo:
-    """A small thread-safe LRU of result frames (frames are never mutated by callers: Polars
-    operations return new frames)."""
+    """A small thread-safe LRU of result frames, bounded by entries and bytes (frames are never
+    mutated by callers: Polars operations return new frames)."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, max_bytes: int) -> None:
         self.size = size
-        self._items: OrderedDict[str, pl.DataFrame] = OrderedDict()
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[str, tuple[pl.DataFrame, int]] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def get(self, key: str) -> pl.DataFrame | None:
         with self._lock:
-            frame = self._items.get(key)
-            if frame is not None:
-                self._items.move_to_end(key)
-            return frame
+            item = self._items.get(key)
+            if item is None:
+                return None
+            self._items.move_to_end(key)
+            return item[0]
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._bytes = 0
 
     def put(self, key: str, frame: pl.DataFrame) -> None:
+        size = int(frame.estimated_size())
+        if size > self.max_bytes // 8:
+            return  # one big answer must not push out every small one
         with self._lock:
-            self._items[key] = frame
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            old = self._items.pop(key, None)
+            self._bytes += size - (old[1] if old else 0)
+            self._items[key] = (frame, size)
+            while len(self._items) > self.size or self._bytes > self.max_bytes:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self._bytes -= dropped
+
+    @property
+    def nbytes(self) -> int:
+        return self._bytes
 
 
 MEMO_MAX_ROWS = 10_000
-_MEMO = _Memo(512)
+# Recent answers kept in each process (a page's sections repeat each other's queries, e.g. the
+# Products page asks for the item breakdown in three sections). 64 MB holds hundreds of them.
+_MEMO = _Memo(512, 64 * 1024 * 1024)
+# With caching off, concurrent sections asking for the same query (a page's callbacks arrive
+# together) wait for the first one's answer instead of running it again.
+_FLIGHTS = SingleFlight()
+FLIGHT_WAIT_S = 60.0
 
 
 class QueryRunner:
@@ -164,8 +188,10 @@ class QueryRunner:
             return frame
 
         cached = False
-        if self.cache is None:
+        if self.cache is None and refreshing:
             frame = compute()
+        elif self.cache is None:
+            frame, cached = self._shared_in_process(key or query_key(self.engine, query), compute)
         elif refreshing:
             # A refresh recomputes and stores, so the next plain request sees it.
             frame = compute()
@@ -179,6 +205,23 @@ class QueryRunner:
                                            source))
             stats.frames[key] = frame
         return frame
+
+    @staticmethod
+    def _shared_in_process(key: str, compute: Callable[[], pl.DataFrame]) -> tuple[pl.DataFrame, bool]:
+        """Without a result cache a page's sections would each run the queries they share: keep
+        recent answers (bounded) and let concurrent askers wait for the one computing. The key has
+        the data version, so an ingest makes every kept answer unreachable."""
+        hit = _MEMO.get(key)
+        if hit is not None:
+            return hit, True
+
+        def compute_and_keep() -> pl.DataFrame:
+            frame = compute()
+            _MEMO.put(key, frame)
+            return frame
+
+        frame, led = _FLIGHTS.run(key, compute_and_keep, FLIGHT_WAIT_S)
+        return frame, not led
 
     def _execute(self, query: CompiledQuery, spec: QuerySpec | None) -> tuple[pl.DataFrame, str]:
         execute_spec = getattr(self.engine, "execute_spec", None)

@@ -3,11 +3,11 @@ runs the date-bounds query (and each option list) at most once, from the runner'
 
 from __future__ import annotations
 
+import inspect
 from collections import Counter
 
 import pytest
 
-from components.state import render_section as run
 from data.filters import Filters
 from data.service import _MEMO, collect_stats
 from pages import branches, customers, overview, products, salespeople
@@ -22,15 +22,35 @@ PAGES = {
 }
 
 
+def _open(section) -> None:  # type: ignore[no-untyped-def]
+    """A section as its callback runs it on first load (extra inputs at their defaults); called
+    directly, so a failure fails the test instead of becoming an error panel."""
+    extra = [p.default if p.default is not inspect.Parameter.empty else None
+             for p in list(inspect.signature(section).parameters.values())[1:]]
+    assert section(VIEW, *extra) is not None
+
+
 @pytest.mark.parametrize("page", sorted(PAGES))
 def test_each_page_resolves_its_period_once(demo_engine, page):
     _MEMO.clear()
     with collect_stats() as stats:
         for section in PAGES[page]:
-            run(lambda s=section: s(VIEW))
+            _open(section)
     executed = Counter((q.name, q.query.sql, q.query.params) for q in stats.queries if not q.cached)
     asked = Counter(q.name for q in stats.queries)
     assert PAGES[page] and asked["date_bounds"] >= 2  # several sections ask...
     repeated = {key[0]: n for key, n in executed.items()
                 if n > 1 and (key[0] == "date_bounds" or key[0].startswith("options."))}
     assert repeated == {}  # ...but each distinct bounds or options query runs once
+
+
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_with_caching_off_a_pages_sections_never_run_a_query_twice(demo_engine, page):
+    """Each section is its own request (its own stats); the process still runs each query once."""
+    _MEMO.clear()
+    ran: Counter = Counter()
+    for section in PAGES[page]:
+        with collect_stats() as stats:
+            _open(section)
+        ran.update((q.query.sql, q.query.params) for q in stats.queries if not q.cached and q.query)
+    assert ran and {key: n for key, n in ran.items() if n > 1} == {}
