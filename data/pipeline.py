@@ -146,7 +146,8 @@ def funnel(filters: Filters, by: str | None = None) -> pl.DataFrame:
     dims = (by,) if by else ()
     if by:
         PIPELINE.dimension(by)
-    frame = _run("funnel." + (by or "all"), filters, dimensions=dims).filter(pl.col("opportunities") > 0)
+    # Without ``by`` these are the totals ``summary`` asks for: the same name makes them one query.
+    frame = _run(f"funnel.{by}" if by else "summary", filters, dimensions=dims).filter(pl.col("opportunities") > 0)
     if frame.is_empty():
         return frame
     entered_closing = pl.col("opportunities") - pl.col("lost_unengaged") - pl.col("open_unengaged")
