@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
 import polars as pl
 
 from data.schema import MONEY_SCALE, NON_ACCOUNT_CUSTOMERS
@@ -209,6 +210,13 @@ assert set(KPI_METRICS) == {m.name for m in SALES_METRICS.values() if m.kpi}, "K
 
 def public_metrics(registry: dict[str, Metric] = SALES_METRICS) -> tuple[Metric, ...]:
     return tuple(m for m in registry.values() if m.public)
+
+
+# Polars reaches NumPy through a lazy proxy whose first use is not thread-safe: two threads
+# resolving it at once (``_cents_to_ksh`` runs in Polars' threads, one per money column) can fail
+# with "'module' object does not support item assignment" (``numpy._globals`` replaces the proxy's
+# own ``_globals``). A cache test's worker process hit it. Resolve it once, here, at import.
+pl.Series("numpy_proxy", np.zeros(0))
 
 
 def _cents_to_ksh(cents: pl.Series) -> pl.Series:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 import pytest
 
@@ -80,3 +82,16 @@ def test_ksh_values_are_the_nearest_double_to_the_cent():
     """4765599116 cents must read 47655991.16 in JSON, not 47655991.160000004."""
     out = derive(pl.DataFrame({"revenue": [476_559_911_600, -476_559_911_600, None]}))
     assert out["revenue"].to_list() == [47655991.16, -47655991.16, None]
+
+
+def test_importing_the_metrics_resolves_polars_numpy_proxy_before_any_thread_can_race_on_it():
+    """``_cents_to_ksh`` runs in Polars' threads; the first use of Polars' lazy NumPy proxy from two
+    threads at once can fail (a cache test's worker process did). A fresh process must find the
+    proxy already resolved once ``data.metrics`` is imported."""
+    import subprocess
+    import sys
+
+    code = "import data.metrics, polars._dependencies as d; print('ndarray' in vars(d.numpy))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.strip() == "True"
