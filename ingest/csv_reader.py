@@ -101,11 +101,41 @@ def sniff_delimiter(sample: str, score: Callable[[list[str]], int] | None = None
     ))
 
 
+# The scan reads the bytes in pieces of this size, so its temporary masks stay a few MB (a 1 GB
+# file once needed several GB of masks and offsets) and each piece is counted while in cache.
+SCAN_CHUNK = 1 << 24
+
+
+def _offsets(arr: np.ndarray, byte: int) -> np.ndarray:
+    """Sorted offsets of ``byte`` in ``arr``, found piece by piece."""
+    parts = [np.flatnonzero(arr[pos:pos + SCAN_CHUNK] == byte) + pos for pos in range(0, arr.size, SCAN_CHUNK)]
+    return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+
+
+def _unquoted(found: np.ndarray, quotes: np.ndarray) -> np.ndarray:
+    """The offsets not inside a quoted field (an even number of quote characters precede them)."""
+    return found[np.searchsorted(quotes, found) % 2 == 0] if quotes.size else found
+
+
+def _count_before(arr: np.ndarray, byte: int, quotes: np.ndarray, marks: np.ndarray) -> np.ndarray:
+    """For each sorted offset in ``marks``, how many ``byte`` outside quoted fields come before it.
+    Piece by piece, so the offsets of every delimiter (ten per line) are never all held at once."""
+    out = np.empty(marks.size, dtype=np.int64)
+    seen = 0
+    for pos in range(0, arr.size, SCAN_CHUNK):
+        found = _unquoted(np.flatnonzero(arr[pos:pos + SCAN_CHUNK] == byte) + pos, quotes)
+        low, high = np.searchsorted(marks, (pos, pos + SCAN_CHUNK))
+        out[low:high] = seen + np.searchsorted(found, marks[low:high])
+        seen += found.size
+    out[np.searchsorted(marks, arr.size):] = seen
+    return out
+
+
 def scan_records(body: bytes, delimiter: str, first_line: int) -> RecordScan:
     """Record boundaries and field counts of ``body`` (header first), vectorized."""
     arr = np.frombuffer(body, dtype=np.uint8)
-    newlines = np.flatnonzero(arr == LF)
-    quotes = np.flatnonzero(arr == QUOTE)
+    newlines = _offsets(arr, LF)
+    quotes = _offsets(arr, QUOTE) if body.find(b'"') >= 0 else np.empty(0, dtype=np.int64)
     if quotes.size:
         closing = np.searchsorted(quotes, newlines) % 2 == 0
         line_index = np.flatnonzero(closing)
@@ -118,11 +148,10 @@ def scan_records(body: bytes, delimiter: str, first_line: int) -> RecordScan:
     lines = np.concatenate([[0], line_index + 1]) + first_line
     if starts[-1] >= arr.size:  # the file ends with a line feed: no record after it
         starts, ends, lines = starts[:-1], ends[:-1], lines[:-1]
-    delims = np.flatnonzero(arr == ord(delimiter))
-    if quotes.size:  # a delimiter preceded by an odd number of quotes is inside a quoted field
-        delims = delims[np.searchsorted(quotes, delims) % 2 == 0]
-    owner = np.searchsorted(ends, delims, side="left")
-    fields = np.bincount(owner, minlength=starts.size)[: starts.size] + 1
+    # A record's delimiters: those before its end less those before its start (its start follows
+    # the previous record's line feed, so both counts come from the ends).
+    before_end = _count_before(arr, ord(delimiter), quotes, ends)
+    fields = np.diff(before_end, prepend=0) + 1
     fields[ends == starts] = 0
     return RecordScan(lines[1:], fields[1:], starts[1:], ends[1:])
 
@@ -175,12 +204,23 @@ def _ragged_problem(bad: np.ndarray, lines: np.ndarray, fields: np.ndarray, raw:
                    int(bad.size), examples)
 
 
+def _blank_rows(frame: pl.DataFrame) -> np.ndarray:
+    """Rows whose every cell is empty or whitespace. The first column rules out nearly every row of
+    a real file in one cheap pass, so the whole row is looked at only when it leaves some."""
+    def empty(column: str) -> pl.Expr:
+        return pl.col(column).str.contains(r"^\s*$").fill_null(True)
+
+    if not frame.width or not frame.select(empty(frame.columns[0]).any()).item():
+        return np.zeros(frame.height, dtype=bool)
+    return frame.select(pl.all_horizontal([empty(c) for c in frame.columns]).alias("b"))["b"].to_numpy()
+
+
 def read_csv_bytes(data: bytes, *, encoding: str | None = None, delimiter: str | None = None,
                    score: Callable[[list[str]], int] | None = None) -> SourceTable:
     """Parse CSV bytes. ``delimiter`` None means sniff; ``score`` ranks candidate headers."""
     if not data:
         raise ReadError(Problem(None, "empty_file", "the file is empty (0 bytes)", 0))
-    if not data.strip():
+    if data.isspace():  # not ``strip()``, which copies the whole file
         raise ReadError(Problem(None, "empty_file", "the file holds only blank lines", 0))
     found = describe_binary(data[:HEAD_BYTES], data, text_checks=encoding is None)
     if found is not None:
@@ -192,7 +232,7 @@ def read_csv_bytes(data: bytes, *, encoding: str | None = None, delimiter: str |
         raise ReadError(Problem(None, "encoding", f"{exc}; pass --encoding (e.g. cp1252)", 0)) from None
     body = text.data
     stripped = body.lstrip(b"\n")
-    if not stripped.strip():
+    if not stripped or stripped.isspace():
         raise ReadError(Problem(None, "empty_file", "the file holds only blank lines", 0))
     first_line = 1 + (len(body) - len(stripped))
     body = stripped
@@ -238,9 +278,7 @@ def read_csv_bytes(data: bytes, *, encoding: str | None = None, delimiter: str |
         notes.append("parsed with the careful CSV reader (stray quotes or ragged rows)")
     table = SourceTable(frame, pl.Series("line", lines, dtype=pl.Int64), "csv", "line", text.encoding, delim,
                         notes=notes)
-    blank = table.frame.select(
-        pl.all_horizontal([pl.col(c).str.strip_chars().fill_null("") == "" for c in header]).alias("b")
-    )["b"].to_numpy()
+    blank = _blank_rows(table.frame)
     bad = np.flatnonzero((fields != len(header)) & ~blank)
     ragged = _ragged_problem(bad, lines, fields, raw, len(header))
     if ragged:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from ingest.csv_reader import read_csv_bytes, sniff_delimiter
+from ingest import csv_reader
+from ingest.csv_reader import read_csv_bytes, scan_records, sniff_delimiter
 from ingest.headers import score
 from ingest.source import ReadError
 
@@ -108,3 +111,36 @@ def test_fast_and_careful_readers_agree_on_a_larger_file():
     assert careful.frame.tail(2000).equals(fast.frame)
     assert careful.lines.tail(2000).to_list() == [line + 1 for line in fast.lines.to_list()]
     assert fast.lines[:9].to_list() == [2, 4, 5, 6, 7, 8, 9, 10, 12]  # rows 0 and 7 span two lines
+
+
+def _scan_by_hand(body: bytes, delimiter: str, first_line: int) -> list[tuple[int, int, int, int]]:
+    """One byte at a time: (first line, fields, start, end) of each record after the header."""
+    records, start, line, quoted, delims = [], 0, first_line, False, 0
+    record_line = line
+    for offset, byte in enumerate(body):
+        if byte == ord('"'):
+            quoted = not quoted
+        elif byte == ord(delimiter) and not quoted:
+            delims += 1
+        elif byte == 10:
+            line += 1
+            if not quoted:
+                records.append((record_line, 0 if offset == start else delims + 1, start, offset))
+                start, delims, record_line = offset + 1, 0, line
+    if start < len(body):
+        records.append((record_line, delims + 1, start, len(body)))
+    return records[1:]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_record_scan_matches_a_byte_by_byte_reading_across_piece_boundaries(seed, monkeypatch):
+    # Pieces of a few bytes put every boundary case (a quote, delimiter or line feed at a piece's
+    # edge, a quoted field spanning pieces, a file ending with or without a line feed) in play.
+    monkeypatch.setattr(csv_reader, "SCAN_CHUNK", random.Random(seed).choice([1, 2, 3, 5, 8, 64]))
+    rng = random.Random(seed)
+    body = bytes(rng.choice(b'ab,;"\n\n ') for _ in range(rng.randint(0, 300)))
+    delimiter = rng.choice([",", ";"])
+    scan = scan_records(body, delimiter, 3)
+    got = list(zip(scan.first_line.tolist(), scan.fields.tolist(), scan.starts.tolist(), scan.ends.tolist(),
+                   strict=True))
+    assert got == _scan_by_hand(body, delimiter, 3)

@@ -32,6 +32,16 @@ def test_decimal_comma_rules():
     assert numbers(["1,234.56"], decimal=",", thousands=".") == [None]
 
 
+@pytest.mark.parametrize(("decimal", "thousands"), [(".", ","), (",", "."), (",", " "), (".", "")])
+def test_a_column_of_plain_numbers_reads_as_each_value_alone(decimal, thousands):
+    # A column the number pattern reads as it is skips the cleaning; one messy value sends the
+    # whole column through it. Each value alone takes whichever path it needs: all must agree.
+    values = ["12500", "1,234.5", "1.234,5", "1 234,5", "-3", "+4", ".5", "7.", "1e3", "00012", "",
+              None, "KSh 1,000", "(2,000.00)", " 8 ", "1,5", "x"]
+    alone = [numbers([v], decimal, thousands)[0] for v in values]
+    assert numbers(values, decimal, thousands) == alone
+
+
 def test_typed_numbers_pass_through():
     assert parse_numbers(pl.Series("v", [1, 2]), ".", ",").to_list() == [1.0, 2.0]
 
