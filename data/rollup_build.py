@@ -11,8 +11,10 @@ and committed, so rollups and lines always change together (a crash leaves both 
 * Anything else (rollups missing, built from other metric declarations or in another format, a
   storage upgrade) rebuilds them from every line.
 
-Class sizes are computed by sorting (no hash table over millions of invoices): the lines are sorted
-by transaction and product hierarchy once, and every class is a run of equal keys. The rollups are
+Class sizes are computed by sorting: each line's transaction gets an exact integer code (branch
+and invoice as categorical codes), and the lines are sorted once by one integer that packs that
+code with the product hierarchy's codes, so every class is a run of equal keys (10M lines: 8.7 s,
+against 13.9 s sorting by a hash of the key text and four more keys). The rollups are
 aggregated from the lines with each dimension as an integer code (``_encode``), the text joined
 back onto the far fewer rollup rows: the widest rollup (six dimensions) took about half the time
 grouped by codes (3.4 s against 6.3 s over 1M lines on a loaded 2-core machine).
@@ -63,11 +65,6 @@ def _runs(starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return run, np.bincount(run)
 
 
-def _changes(sorted_col: pl.Series) -> np.ndarray:
-    """True where a sorted column differs from the previous value (nulls equal each other)."""
-    return sorted_col.ne_missing(sorted_col.shift(1)).fill_null(True).to_numpy()
-
-
 def _steps(values: np.ndarray) -> np.ndarray:
     """True where a sorted integer array differs from the previous value (True at 0)."""
     out = np.empty(values.shape[0], dtype=bool)
@@ -92,21 +89,41 @@ def transaction_keys(lines: pl.DataFrame) -> pl.Series:
     return lines.select(pl.concat_str([pl.col("branch"), pl.lit("|"), pl.col("invoice_id")]).alias("txn"))["txn"]
 
 
-def _transaction_order(keys: pl.Series, keyed: np.ndarray, levels: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+def _mixed_radix(columns: Sequence[np.ndarray]) -> tuple[np.ndarray, int] | None:
+    """One non-negative integer per row that orders the rows as the columns do, first column first
+    (codes of -1, i.e. null, included), and its bound; None when it would not fit in 62 bits."""
+    packed, bound = np.zeros(columns[0].shape[0] if columns else 0, dtype=np.int64), 1
+    for column in columns:
+        size = int(column.max()) + 2 if column.size else 1
+        if bound * size >= 2**62:
+            return None
+        packed = packed * size + (column + 1)
+        bound *= size
+    return packed, bound
+
+
+def _transaction_codes(source: pl.DataFrame) -> np.ndarray:
+    """Per line, an integer equal exactly when the transaction keys (branch, invoice) are; -1 where
+    either is null (the metric's key is then null). Exact codes, so no hashing and no collisions."""
+    branch, invoice = _codes(source["branch"]), _codes(source["invoice_id"])
+    keyed = (branch >= 0) & (invoice >= 0)
+    packed = _mixed_radix([branch, invoice])
+    if packed is None:  # beyond any real store; exact all the same
+        packed = (np.unique(np.stack([branch, invoice], axis=1), axis=0, return_inverse=True)[1].ravel(), 0)
+    return np.where(keyed, packed[0], -1)
+
+
+def _transaction_order(txn: np.ndarray, levels: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Keyed lines sorted so each transaction's lines are adjacent, and within it each class's; and
-    the run starts of transactions. Sorting by a 64-bit hash of the key (integers, cheap) is checked
-    against the keys themselves: should two keys share a hash, the keys are sorted as text instead."""
-    hashes = keys.hash().to_numpy()
-    order = np.lexsort((*reversed(levels), hashes, ~keyed))[: int(keyed.sum())]
-    sorted_keys = keys.gather(order)
-    starts = _changes(sorted_keys)
-    hashed = _steps(hashes[order])
-    if (starts & ~hashed).any():  # a hash collision: order by the text of the keys
-        frame = pl.DataFrame({"k": keys, **{f"c{i}": c for i, c in enumerate(levels)}})
-        by_text = frame.select(pl.arg_sort_by(["k", *(f"c{i}" for i in range(len(levels)))], nulls_last=True))
-        order = by_text.to_series().to_numpy()[: int(keyed.sum())]
-        starts = _changes(keys.gather(order))
-    return order, starts
+    the run starts of transactions. One integer sort when transaction and classes pack into 62 bits
+    (any real store: a few bits of branch and of class, 32 of invoice), a multi-key sort otherwise."""
+    keyed = np.flatnonzero(txn >= 0)
+    packed = _mixed_radix([txn[keyed], *(level[keyed] for level in levels)])
+    if packed is not None:
+        order = keyed[np.argsort(packed[0])]
+    else:
+        order = keyed[np.lexsort((*(level[keyed] for level in reversed(levels)), txn[keyed]))]
+    return order, _steps(txn[order])
 
 
 def transaction_weights(lines: pl.DataFrame, irregular_keys: Sequence[str] = (),
@@ -118,16 +135,16 @@ def transaction_weights(lines: pl.DataFrame, irregular_keys: Sequence[str] = (),
     Lines without an invoice count one transaction each at every level (weight ``UNIT``); lines of an
     irregular transaction, or with an invoice but no branch (the metric's key is then null), weigh 0."""
     n = lines.height
-    weights = np.zeros((n, len(LEVELS)), dtype=np.int64)
+    # Level by level, as _with_weights reads them: each level's weights are contiguous in memory.
+    weights = np.zeros((len(LEVELS), n), dtype=np.int64).T
     irregular = np.zeros(n, dtype=bool)
     weights[lines["invoice_id"].is_null().to_numpy()] = UNIT
-    keys = transaction_keys(lines)
-    keyed = keys.is_not_null().to_numpy()
-    if not keyed.any():
-        return weights, irregular
     source = lines if coded is None else coded
+    txn = _transaction_codes(source)
+    if not (txn >= 0).any():
+        return weights, irregular
     levels = [_codes(source[column]) for column in LEVELS[-1]]
-    order, starts = _transaction_order(keys, keyed, levels)
+    order, starts = _transaction_order(txn, levels)
     run, _ = _runs(starts)
     differs = np.zeros(order.shape[0], dtype=bool)
     for column in TXN_CONSTANT:
@@ -135,7 +152,7 @@ def transaction_weights(lines: pl.DataFrame, irregular_keys: Sequence[str] = (),
     differs &= ~starts
     bad_runs = np.bincount(run, weights=differs) > 0
     if irregular_keys:
-        forced = keys.gather(order).is_in(list(irregular_keys)).to_numpy()
+        forced = transaction_keys(lines).gather(order).is_in(list(irregular_keys)).to_numpy()
         bad_runs |= np.bincount(run, weights=forced) > 0
     bad = bad_runs[run]
     level_starts = starts
