@@ -183,7 +183,7 @@ class SnapshotWriter:
 
         Sales lines are stored in date order (stable, so a file's order is kept within a day): DuckDB
         keeps each row group's min and max date, and a date filter then skips whole row groups."""
-        if table == SALES_TABLE:
+        if table == SALES_TABLE and not frame["sale_date"].is_sorted():  # exports usually are (10M: 2.3 s)
             frame = frame.sort("sale_date", maintain_order=True)
         self.frames.setdefault(table, []).append(frame)
         view = f"incoming_{secrets.token_hex(4)}"
