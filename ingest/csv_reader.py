@@ -204,6 +204,17 @@ def _ragged_problem(bad: np.ndarray, lines: np.ndarray, fields: np.ndarray, raw:
                    int(bad.size), examples)
 
 
+def _printable(body: bytes, delimiter: str) -> bool:
+    """True when no cell can hold a control character, tab or line break, so the parser may skip
+    looking for them in every cell: ASCII without quote characters (none can hide a line break),
+    without DEL, and whose only control bytes are the line feeds that end records."""
+    if delimiter < " " or not body.isascii() or body.find(b'"') >= 0 or body.find(b"\x7f") >= 0:
+        return False
+    arr = np.frombuffer(body, dtype=np.uint8)
+    controls = sum(int(np.count_nonzero(arr[pos:pos + SCAN_CHUNK] < 32)) for pos in range(0, arr.size, SCAN_CHUNK))
+    return controls == body.count(b"\n")
+
+
 def _blank_rows(frame: pl.DataFrame) -> np.ndarray:
     """Rows whose every cell is empty or whitespace. The first column rules out nearly every row of
     a real file in one cheap pass, so the whole row is looked at only when it leaves some."""
@@ -277,7 +288,7 @@ def read_csv_bytes(data: bytes, *, encoding: str | None = None, delimiter: str |
         raw = raw_rows.__getitem__
         notes.append("parsed with the careful CSV reader (stray quotes or ragged rows)")
     table = SourceTable(frame, pl.Series("line", lines, dtype=pl.Int64), "csv", "line", text.encoding, delim,
-                        notes=notes)
+                        notes=notes, printable=_printable(body, delim))
     blank = _blank_rows(table.frame)
     bad = np.flatnonzero((fields != len(header)) & ~blank)
     ragged = _ragged_problem(bad, lines, fields, raw, len(header))

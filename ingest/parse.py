@@ -8,6 +8,7 @@ later schema checks so one bad cell is reported once, not again as "null not all
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -148,6 +149,11 @@ def _blank(values: pl.Series) -> pl.Series:
     return values.cast(pl.String).str.contains(r"^\s*$").fill_null(True)  # as strip_chars() == "", without copies
 
 
+def _empty(stripped: pl.Series) -> pl.Series:
+    """``_blank`` for values already stripped: no regex pass needed."""
+    return stripped.is_null() | (stripped.str.len_bytes() == 0)
+
+
 def clean_text(values: pl.Series) -> tuple[pl.Series, int]:
     """Strip a text column and turn each tab or line break (with the spaces around it) into one
     space, so ``"Crown\\nSilk 4L"`` groups with ``"Crown Silk 4L"``; returns how many cells changed."""
@@ -157,8 +163,10 @@ def clean_text(values: pl.Series) -> tuple[pl.Series, int]:
     return cleaned, int(broken.sum())
 
 
-def parse_frame(raw: pl.DataFrame, lines: pl.Series, mapping: Mapping, kind: str, unit: str) -> Parsed:
-    """Parse every canonical column present in ``raw`` (canonical names, source values)."""
+def parse_frame(raw: pl.DataFrame, lines: pl.Series, mapping: Mapping, kind: str, unit: str,
+                printable: Collection[str] = ()) -> Parsed:
+    """Parse every canonical column present in ``raw`` (canonical names, source values).
+    ``printable``: columns known to hold no control character, tab or line break (not looked at)."""
     problems: list[Problem] = []
     notes: list[str] = []
     bad = pl.Series("bad", [False] * raw.height, dtype=pl.Boolean)
@@ -172,13 +180,18 @@ def parse_frame(raw: pl.DataFrame, lines: pl.Series, mapping: Mapping, kind: str
             problems.append(problem)
             bad = bad | mask
 
-    def require_values(column: str) -> pl.Series:
-        empty = _blank(raw[column])
+    def require_values(column: str, parsed: pl.Series | None = None) -> pl.Series:
+        # A blank cell never parses: where every value of a column parsed, none is blank (one
+        # pass over the column saved).
+        if parsed is not None and not parsed.null_count():
+            empty = pl.repeat(False, raw.height, dtype=pl.Boolean, eager=True)
+        else:
+            empty = _blank(raw[column])
         fail(column, "missing_value", "required value is empty", empty)
         return empty
 
-    empty = require_values("sale_date")
     dates, used = parse_dates(raw["sale_date"], mapping.date_format, kind)
+    empty = require_values("sale_date", dates)
     notes.append(f"date format {used}")
     hint = f" (expected {mapping.date_format})" if mapping.date_format else ""
     fail("sale_date", "date_format", f"not a date{hint}", dates.is_null() & ~empty)
@@ -188,8 +201,8 @@ def parse_frame(raw: pl.DataFrame, lines: pl.Series, mapping: Mapping, kind: str
     for column in ("quantity", "revenue", "cost", GROSS_PROFIT):
         if column not in raw.columns:
             continue
-        empty = require_values(column)
         values = parse_numbers(raw[column], mapping.decimal, thousands)
+        empty = require_values(column, values)
         failing = values.is_null() & ~empty
         fail(column, "number_format", f"not a number{_decimal_hint(text_raw[column].filter(failing), mapping)}",
              failing)
@@ -204,11 +217,12 @@ def parse_frame(raw: pl.DataFrame, lines: pl.Series, mapping: Mapping, kind: str
 
     broken_cells = 0
     present = [c for c in (*REQUIRED_TEXT, *OPTIONAL_TEXT, "invoice_id") if c in raw.columns]
-    special = raw.select([pl.col(c).cast(pl.String).str.contains(_SPECIAL).any().alias(c) for c in present])
+    checked = [c for c in present if c not in printable]
+    special = raw.select([pl.col(c).cast(pl.String).str.contains(_SPECIAL).any().alias(c) for c in checked])
 
     def text(column: str) -> pl.Series:
         nonlocal broken_cells
-        if not special[column][0]:  # the usual case: nothing but printable text
+        if column not in checked or not special[column][0]:  # the usual case: nothing but printable text
             return raw[column].cast(pl.String).str.strip_chars()
         has_control = text_raw[column].str.contains(CONTROL_CHARS).fill_null(False)
         fail(column, "control_character",
@@ -226,13 +240,13 @@ def parse_frame(raw: pl.DataFrame, lines: pl.Series, mapping: Mapping, kind: str
     for column in OPTIONAL_TEXT:
         if column in raw.columns:
             values = text(column)
-            columns[column] = pl.select(pl.when(pl.lit(_blank(values))).then(pl.lit(UNASSIGNED))
+            columns[column] = pl.select(pl.when(pl.lit(_empty(values))).then(pl.lit(UNASSIGNED))
                                         .otherwise(pl.lit(values))).to_series()
         else:
             columns[column] = pl.Series(column, [UNASSIGNED] * raw.height, dtype=pl.String)
     if "invoice_id" in raw.columns:
         ids = text("invoice_id")
-        columns["invoice_id"] = pl.select(pl.when(pl.lit(_blank(ids))).then(None).otherwise(pl.lit(ids))).to_series()
+        columns["invoice_id"] = pl.select(pl.when(pl.lit(_empty(ids))).then(None).otherwise(pl.lit(ids))).to_series()
     else:
         columns["invoice_id"] = pl.Series("invoice_id", [None] * raw.height, dtype=pl.String)
     if broken_cells:

@@ -203,7 +203,8 @@ def ingest_file(
 
         bar.stage("parsing")
         raw = canonical_raw(table, plan, rules)
-        parsed = parse_frame(raw, table.lines, rules, table.kind, table.unit)
+        parsed = parse_frame(raw, table.lines, rules, table.kind, table.unit,
+                             printable=set(plan.sources) if table.printable else ())
         report.notes.extend(parsed.notes)
         problems += parsed.problems
 

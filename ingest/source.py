@@ -33,6 +33,9 @@ class SourceTable:
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     blank_rows: int = 0
+    # Every cell is known to hold only printable characters (no control characters, tabs or line
+    # breaks): the reader saw it in the bytes, and parsing need not look in each cell again.
+    printable: bool = False
 
     def drop_blank_rows(self) -> SourceTable:
         """Remove rows whose every cell is empty or whitespace (they still count for line numbers)."""

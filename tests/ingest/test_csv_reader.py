@@ -144,3 +144,17 @@ def test_the_record_scan_matches_a_byte_by_byte_reading_across_piece_boundaries(
     got = list(zip(scan.first_line.tolist(), scan.fields.tolist(), scan.starts.tolist(), scan.ends.tolist(),
                    strict=True))
     assert got == _scan_by_hand(body, delimiter, 3)
+
+
+@pytest.mark.parametrize(("data", "printable"), [
+    (b"a,b\n1,x y\n2,z\n", True),
+    (b"a,b\n1,x y\n2,z", True),
+    (b'a,b\n1,"x\ny"\n', False),  # a quoted line break is a cell's content
+    (b'a,b\n1,"x"\n', False),  # quotes: a cell might hide a line break, so parsing looks
+    (b"a,b\n1,x\x01y\n", False),
+    (b"a,b\n1,x\x7fy\n", False),
+    (b"a,b\n1,caf\xc3\xa9\n", False),
+    (b"a\tb\n1\tx\n", False),  # tabs are delimiters here, so counting control bytes says nothing
+])
+def test_the_reader_says_when_no_cell_can_hold_a_control_character(data, printable):
+    assert read(data).printable is printable
