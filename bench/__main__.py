@@ -106,7 +106,10 @@ def render(facts: dict[str, Any], sizes: list[dict[str, Any]], args: argparse.Na
         if "browser" in size:
             parts += ["### 4. Browser: navigation until every chart is drawn (headless Chromium, gunicorn, "
                       f"typical view `{size['browser']['query']}`)",
-                      "Cold: a new visitor right after an ingest; warm: the same visitor opening the page again.",
+                      "Cold: a new visitor right after an ingest; warm, private window: the same visitor opening the "
+                      "page again (HTTP cache, but a private window never keeps V8's compiled code, so all "
+                      "JavaScript is compiled again); warm, returning visitor: a regular browser profile that "
+                      "has opened every page twice before (V8's code cache in use, as for a daily user).",
                       table(size["browser"]["rows"], BROWSER_COLUMNS)]
         if "rest" in size:
             parts += [f"### 5. REST under load (gunicorn, 2 workers, loopback, {args.seconds:.0f} s per cell)",

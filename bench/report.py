@@ -40,7 +40,8 @@ DATA_COLUMNS = [("page", "page"), ("view", "view"), ("mauzo_ms", "Mauzo data lay
                 ("polars_ms", "(b) Polars ms"), ("sql_ms", "(c) raw SQL ms"), ("vs_pandas", "Mauzo/(a)"),
                 ("vs_polars", "Mauzo/(b)"), ("vs_sql", "Mauzo/(c)")]
 BROWSER_COLUMNS = [("page", "page"), ("graphs", "charts"), ("cold_ms", "cold: all drawn ms"),
-                   ("warm_ms", "warm: all drawn ms"), ("cold_plot_ms", "cold: in Plotly ms"),
+                   ("warm_ms", "warm, private window: all drawn ms"),
+                   ("returning_ms", "warm, returning visitor: all drawn ms"), ("cold_plot_ms", "cold: in Plotly ms"),
                    ("warm_plot_ms", "warm: in Plotly ms"), ("js_kb", "JS KB sent"), ("plotly_kb", "of which Plotly"),
                    ("cold_wire_kb", "cold: KB on the wire"), ("warm_fetched", "warm: static files fetched"),
                    ("warm_callbacks", "callback requests"), ("warm_callback_waves", "callback waves")]
