@@ -119,8 +119,8 @@ def _transaction_order(txn: np.ndarray, levels: list[np.ndarray]) -> tuple[np.nd
     (any real store: a few bits of branch and of class, 32 of invoice), a multi-key sort otherwise."""
     keyed = np.flatnonzero(txn >= 0)
     packed = _mixed_radix([txn[keyed], *(level[keyed] for level in levels)])
-    if packed is not None:
-        order = keyed[np.argsort(packed[0])]
+    if packed is not None:  # Polars sorts on both cores: 10M lines 0.5 s, NumPy 1.3 s
+        order = keyed[pl.Series(packed[0]).arg_sort().to_numpy()]
     else:
         order = keyed[np.lexsort((*(level[keyed] for level in reversed(levels)), txn[keyed]))]
     return order, _steps(txn[order])
@@ -250,9 +250,13 @@ def _encode(lines: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]
     codes: list[pl.Series] = []
     dictionaries: dict[str, pl.DataFrame] = {}
     for name in CODED:
-        code = lines[name].cast(pl.Categorical).to_physical().cast(pl.UInt32).alias(name)
-        codes.append(code)
-        dictionaries[name] = pl.DataFrame({"code": code, "value": lines[name]}).drop_nulls("code").unique("code")
+        categorical = lines[name].cast(pl.Categorical)
+        codes.append(categorical.to_physical().cast(pl.UInt32).alias(name))
+        # The distinct values straight from the categorical: hashing a few million codes, not
+        # pairing every code with its text (10M lines: 0.3 s against 1.4 s for six dimensions).
+        values = categorical.unique().drop_nulls()
+        dictionaries[name] = pl.DataFrame({"code": values.to_physical().cast(pl.UInt32),
+                                           "value": values.cast(pl.String)})
     return lines.with_columns(codes), dictionaries
 
 
