@@ -18,6 +18,11 @@ against 13.9 s sorting by a hash of the key text and four more keys). The rollup
 aggregated from the lines with each dimension as an integer code (``_encode``), the text joined
 back onto the far fewer rollup rows: the widest rollup (six dimensions) took about half the time
 grouped by codes (3.4 s against 6.3 s over 1M lines on a loaded 2-core machine).
+
+Each batch's rows are written in date (then branch) order, and sums are stored as BIGINT whenever
+the batch's absolute values add up to less than 2^63 (an append that needs more widens the column
+to HUGEINT first). On the 10M demo the data-layer queries of a typical Overview went from 192-216
+to 162-174 ms; ingest time did not change measurably (40 s both ways on a quiet machine).
 """
 
 from __future__ import annotations
@@ -297,11 +302,58 @@ def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
                             "current_database()", [table]).fetchall()[0][0])
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, select: str, params: list[object] | None = None) -> None:
+INT64_MAX = 2**63 - 1
+
+
+def _summed(rollup: Rollup) -> list[str]:
+    """The columns of a rollup that hold sums (money, counts, weights)."""
+    sums = [f"p_{name}" for name, metric in partial_metrics().items()
+            if metric_form(metric).kind == "sum"]  # type: ignore[union-attr]
+    return sums + [f"t{i}" for i in rollup.levels] + (["w_cd"] if rollup.customer_days else [])
+
+
+INTEGERS = frozenset({"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER"})
+
+
+def _narrow(con: duckdb.DuckDBPyConnection, rollup: Rollup, relation: str, where: str = "") -> frozenset[str]:
+    """The integer sum columns of ``relation`` (rows of ``rollup``'s shape or a finer one) whose
+    absolute values add up to at most ``INT64_MAX``. Every row and every sum of rows, so every cell
+    of a rollup built from them, then fits a BIGINT: stored as BIGINT, not as the HUGEINT that SUM
+    returns, they are half as wide and DuckDB reads and adds them faster."""
+    summed = set(_summed(rollup))
+    columns = [name for name, kind, *_ in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+               if name in summed and kind in INTEGERS]
+    if not columns:
+        return frozenset()
+    totals = con.execute(f"SELECT {', '.join(f'SUM(ABS({c}))' for c in columns)} FROM {relation} {where}").fetchall()[0]
+    return frozenset(c for c, total in zip(columns, totals, strict=True) if total is None or total <= INT64_MAX)
+
+
+def _order(rollup: Rollup) -> str:
+    """Rows sorted by time, then branch: the min/max of each row group then bound its dates, so a
+    date range (and a branch inside it) skips most of a table (typical filter on the 10M demo:
+    8 against 14 ms for a summary of ``rollup_account_month``)."""
+    keys = ([TIME] if rollup.time else []) + [d for d in rollup.dims if d == "branch"]
+    return f" ORDER BY {', '.join(keys)}" if keys else ""
+
+
+def _insert(con: duckdb.DuckDBPyConnection, rollup: Rollup, select: str, narrow: frozenset[str],
+            params: list[object] | None = None) -> None:
+    """Add rows of ``rollup``'s shape, sorted, with the ``narrow`` columns stored as BIGINT (a table
+    that has one as BIGINT widens it to HUGEINT first when these rows need it)."""
+    table = rollup.table
+    narrow = narrow & frozenset(_summed(rollup))
     if _exists(con, table):
-        con.execute(f"INSERT INTO {table} BY NAME {select}", params or [])
-    else:
-        con.execute(f"CREATE TABLE {table} AS {select}", params or [])
+        types = dict(con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? "
+                                 "AND database_name = current_database()", [table]).fetchall())
+        wide = [c for c, kind in types.items() if kind == "BIGINT" and c not in narrow]
+        for column in wide:
+            con.execute(f"ALTER TABLE {table} ALTER COLUMN {column} SET DATA TYPE HUGEINT")
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM ({select}){_order(rollup)}", params or [])
+        return
+    casts = ", ".join(f"CAST({c} AS BIGINT) AS {c}" for c in sorted(narrow))
+    replace = f" REPLACE ({casts})" if casts else ""
+    con.execute(f"CREATE TABLE {table} AS SELECT *{replace} FROM ({select}){_order(rollup)}", params or [])
 
 
 def _drop_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, str]) -> None:
@@ -381,13 +433,16 @@ def _apply(con: duckdb.DuckDBPyConnection, batch: pl.DataFrame, batch_id: int, i
         view = stack.enter_context(_registered(con, lines))
         names = {dim: stack.enter_context(_registered(con, frame)) for dim, frame in dictionaries.items()}
         pending: dict[str, str] = {}  # rollup -> a temporary table of its new rows, still coded
+        narrow: dict[str, frozenset[str]] = {}  # rollup -> its columns that fit BIGINT in this batch
         stack.callback(_drop_tables, con, pending)
         for rollup in ROLLUPS:
             if rollup.source is None:
                 select, params = _from_lines(rollup, view, batch_id)
                 pending[rollup.table] = f"coded_{rollup.table}"
                 con.execute(f"CREATE OR REPLACE TEMP TABLE {pending[rollup.table]} AS {select}", params)
-                _insert(con, rollup.table, _decoded(rollup, f"SELECT * FROM {pending[rollup.table]}", names))
+                narrow[rollup.table] = _narrow(con, rollup, pending[rollup.table])
+                _insert(con, rollup, _decoded(rollup, f"SELECT * FROM {pending[rollup.table]}", names),
+                        narrow[rollup.table])
         if newly_irregular.height:
             # Their earlier weights were computed from exactly these lines (a regular transaction's
             # lines all came in one batch), so recomputing them gives what to take back.
@@ -396,16 +451,19 @@ def _apply(con: duckdb.DuckDBPyConnection, batch: pl.DataFrame, batch_id: int, i
             with _registered(con, undo) as undo_view:
                 for rollup in ROLLUPS:
                     if rollup.source is None:
-                        _insert(con, rollup.table, _corrections(rollup, undo_view, batch_id))
+                        corrections = _corrections(rollup, undo_view, batch_id)
+                        _insert(con, rollup, corrections, _narrow(con, rollup, f"({corrections})"))
         for rollup in ROLLUPS:
             if rollup.source is None:
                 continue
             source = by_table[rollup.source]
             if newly_irregular.height:  # the source's rows of this batch include the corrections
-                _insert(con, rollup.table, _from_rollup(rollup, source, batch_id))
+                fits = _narrow(con, rollup, source.table, f"WHERE batch_id = {int(batch_id)}")
+                _insert(con, rollup, _from_rollup(rollup, source, batch_id), fits)
             else:  # the same rows, still coded: grouped by integers, then decoded
                 coarse = _from_rollup(rollup, source, batch_id, pending[rollup.source])
-                _insert(con, rollup.table, _decoded(rollup, coarse, names))
+                narrow[rollup.table] = narrow[rollup.source]
+                _insert(con, rollup, _decoded(rollup, coarse, names), narrow[rollup.table])
     with _registered(con, irregular_rows) as view:
         columns = ", ".join(IRREGULAR_COLUMNS)
         if not _exists(con, IRREGULAR_TABLE):

@@ -257,3 +257,52 @@ def test_pages_render_the_same_figures_with_and_without_rollups(demo_store: Path
     finally:
         plain.close()
         fast.close()
+
+
+def _rollup_columns(store_dir: Path) -> tuple[dict[tuple[str, str], str], dict[str, bool]]:
+    """(table, column) -> type of every rollup column, and whether each dated rollup's rows are
+    in date order."""
+    import duckdb
+
+    from data.rollups import ROLLUPS
+    from data.store import SnapshotStore
+
+    store = SnapshotStore(store_dir)
+    con = duckdb.connect(str(store.snapshot_path(store.manifest())), read_only=True)
+    try:
+        tables = [r.table for r in ROLLUPS]
+        types = {(t, c): kind for t, c, kind in con.execute(
+            "SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE list_contains(?, table_name)",
+            [tables]).fetchall()}
+        ordered = {r.table: con.execute(f"SELECT bool_and(sale_date >= previous) FROM (SELECT sale_date, "
+                                        f"lag(sale_date) OVER (ORDER BY rowid) AS previous FROM {r.table})"
+                                        ).fetchall()[0][0] is not False
+                   for r in ROLLUPS if r.time}
+        return types, ordered
+    finally:
+        con.close()
+
+
+def test_sums_stored_narrow_until_an_append_needs_them_wide(tmp_path: Path, demo_frame: pl.DataFrame) -> None:
+    """Rollup sums are stored as BIGINT, a fresh table's rows in date order; an append whose money adds up past
+    2^63 units widens the columns it needs first, and every answer stays exact."""
+    base = demo_frame.head(4_000)
+    build_store(tmp_path, base, name="base")
+    types, ordered = _rollup_columns(tmp_path)
+    assert types[("rollup_customer_day", "p_revenue")] == "BIGINT" and types[("rollup_line_month", "t0")] == "BIGINT"
+    assert all(ordered.values()), ordered
+    # Two lines of 600 trillion shillings: 6e18 units each, 1.2e19 together, past BIGINT's 9.2e18.
+    huge = demo_frame.slice(4_000, 2).with_columns(pl.lit(6e14).alias("revenue"), pl.lit("Huge Ltd").alias("customer"))
+    build_store(tmp_path, pl.concat([huge, demo_frame.slice(4_002, 500)]), mode="append", name="huge")
+    types, _ = _rollup_columns(tmp_path)  # appended rows are sorted among themselves, after the others
+    assert {kind for (table, column), kind in types.items() if column in ("p_revenue", "p_gross_profit")} == {"HUGEINT"}
+    assert types[("rollup_customer_day", "p_cost")] == "BIGINT"  # the costs still fit
+    engine = DuckDBEngine(tmp_path)
+    try:
+        total = engine.execute(compile_query(QuerySpec("t", aggregates=("revenue",)), engine.dialect))["revenue"][0]
+        expected = (sum(round(v * 10_000) for v in base["revenue"]) + 2 * 6 * 10**18
+                    + sum(round(v * 10_000) for v in demo_frame.slice(4_002, 500)["revenue"]))
+        assert int(total) == expected  # units of 1/10,000 KSh, as the engine answers
+        assert_same_answers(engine, random_specs(engine, 60, seed=17))
+    finally:
+        engine.close()
