@@ -186,10 +186,11 @@ def test_rollups_are_used_where_the_pages_need_them(demo_store: Path) -> None:
                           end=DEMO_END, branch=["Mombasa", "Kisumu"])
     try:
         for filters in (Filters(), year):
-            for dims in (("salesperson",), ("product_line",), ("salesperson", "product_line"), ("customer",)):
+            for dims in (("salesperson",), ("product_line",), ("salesperson", "product_line"), ("customer",),
+                         ("item_name", "item_group", "product_line")):  # the Products page's item table
                 spec = QuerySpec("page", filters=filters, dimensions=dims)
                 _, source = engine.execute_spec(spec, compile_query(spec, engine.dialect), UNRESTRICTED)
-                assert source.startswith("rollup_"), (filters, dims, source)
+                assert source.startswith("rollup_") and LINES not in source.split("+"), (filters, dims, source)
     finally:
         engine.close()
 

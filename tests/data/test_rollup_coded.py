@@ -48,7 +48,7 @@ def test_coded_aggregation_equals_aggregating_the_text() -> None:
             coded_sql, coded_params = rollup_build._from_lines(rollup, "coded_lines", 1, names)
             by_text = con.sql(f"SELECT * FROM ({text_sql}) ORDER BY ALL", params=params).pl()
             by_code = con.sql(f"SELECT * FROM ({coded_sql}) ORDER BY ALL", params=coded_params).pl()
-            assert by_text.height > 100 and by_text["salesperson"].null_count() > 0
+            assert by_text.height > 100 and any(by_text[dim].null_count() > 0 for dim in rollup.dims)
             assert_frame_equal(by_code, by_text)
             # Kept coded, the same rows feed the coarser rollups built from this one.
             con.execute(f"CREATE TABLE text_{rollup.table} AS {text_sql}", params)
