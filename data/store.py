@@ -29,7 +29,7 @@ from typing import Any
 import duckdb
 
 from data import rollup_build
-from data.rollups import ROLLUP_TABLES
+from data.rollups import ROLLUP_TABLES, current_signatures, read_catalog
 from data.schema import MONEY_SCALE, SALES_TABLE, STORAGE_COLUMNS, STORAGE_FORMAT, TABLES
 
 MANIFEST = "manifest.json"
@@ -317,18 +317,38 @@ class SnapshotStore:
             self._collect_garbage(snap_dir, keep=manifest.snapshot)
 
     def upgrade(self) -> bool:
-        """Bring the live snapshot to the current storage format (a new snapshot, committed like an
-        ingest, so readers switch atomically). Returns whether anything was rewritten. Two processes
+        """Bring the live snapshot to the current storage format, and its rollups to this Mauzo's (a
+        new snapshot, committed like an ingest, so readers switch atomically). Returns whether
+        anything was rewritten. Two processes
         racing here are serialized by the ingest lock; the second finds the copy already upgraded
         and commits it unchanged."""
         manifest = self.manifest()
-        if manifest is None or manifest.storage_format >= STORAGE_FORMAT:
+        if manifest is None:
             return False
-        record = IngestRecord(file_name=f"(storage upgrade from format {manifest.storage_format})",
-                              sha256="", mode="upgrade")
+        if manifest.storage_format >= STORAGE_FORMAT and not self.rollups_stale(manifest):
+            return False
+        what = (f"storage upgrade from format {manifest.storage_format}" if manifest.storage_format < STORAGE_FORMAT
+                else "rollups rebuilt for this Mauzo")
+        record = IngestRecord(file_name=f"({what})", sha256="", mode="upgrade")
         with self.write(record):
             pass
         return True
+
+    def rollups_stale(self, manifest: Manifest) -> bool:
+        """Whether the snapshot has sales lines but no rollups this Mauzo can read (written by a
+        version with another rollup layout or metric declarations): its queries then read the
+        lines until an ingest, or ``upgrade``, rebuilds them."""
+        con = duckdb.connect(str(self.snapshot_path(manifest)), read_only=True)
+        try:
+            has_lines = con.execute("SELECT COUNT(*) FROM duckdb_tables() WHERE table_name = ? AND database_name = "
+                                    "current_database()", [SALES_TABLE]).fetchall()[0][0]
+            if not has_lines or not con.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {SALES_TABLE} LIMIT 1)"
+                                                ).fetchall()[0][0]:
+                return False
+            catalog = read_catalog(con)
+            return catalog is None or catalog.signatures != current_signatures()
+        finally:
+            con.close()
 
     @staticmethod
     def _remove_stale_temp_files(snap_dir: Path) -> None:

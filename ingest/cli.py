@@ -78,8 +78,9 @@ def _upgrade(args: argparse.Namespace) -> int:
     if store.upgrade():
         after = store.manifest()
         assert before is not None and after is not None
-        print(f"upgraded {store.data_dir} from storage format {before.storage_format} to {after.storage_format}: "
-              f"{after.rows:,} rows, data version {after.version}")
+        change = (f"from storage format {before.storage_format} to {after.storage_format}"
+                  if before.storage_format < after.storage_format else "(rollups rebuilt)")
+        print(f"upgraded {store.data_dir} {change}: {after.rows:,} rows, data version {after.version}")
     else:
         print(f"{store.data_dir}: nothing to upgrade")
     return 0

@@ -95,3 +95,37 @@ def test_mauzo_upgrade_command(tmp_path, capsys):
     assert "from storage format 1 to 2: 3 rows" in capsys.readouterr().out
     assert main(["--data-dir", str(tmp_path), "upgrade"]) == 0
     assert "nothing to upgrade" in capsys.readouterr().out
+
+
+def test_mauzo_upgrade_rebuilds_rollups_written_by_another_layout(tmp_path, demo_frame, capsys):
+    """A store whose rollups an older Mauzo wrote (another rollup format) answers from the lines;
+    ``mauzo upgrade`` rebuilds them without an ingest, and then has nothing left to do."""
+    from data.engines.duckdb_engine import LINES
+    from data.rollups import FORMAT, META_TABLE
+    from data.scope import UNRESTRICTED
+    from data.sql import QuerySpec, compile_query
+    from tests.conftest import build_store
+
+    build_store(tmp_path, demo_frame.head(2_000), name="lines")
+    store = SnapshotStore(tmp_path)
+    con = duckdb.connect(str(store.snapshot_path(store.manifest())))
+    try:
+        raw = json.loads(con.execute(f"SELECT value FROM {META_TABLE} WHERE key = 'catalog'").fetchall()[0][0])
+        con.execute(f"UPDATE {META_TABLE} SET value = ? WHERE key = 'catalog'", [json.dumps({**raw, "format": FORMAT - 1})])
+    finally:
+        con.close()
+    spec = QuerySpec("s", dimensions=("salesperson",))
+
+    def source() -> str:
+        engine = DuckDBEngine(tmp_path)
+        try:
+            return engine.execute_spec(spec, compile_query(spec, engine.dialect), UNRESTRICTED)[1]
+        finally:
+            engine.close()
+
+    assert store.rollups_stale(store.manifest()) and source() == LINES
+    assert main(["--data-dir", str(tmp_path), "upgrade"]) == 0
+    assert "(rollups rebuilt): 2,000 rows" in capsys.readouterr().out
+    assert not store.rollups_stale(store.manifest()) and source().startswith("rollup_")
+    assert main(["--data-dir", str(tmp_path), "upgrade"]) == 0
+    assert "nothing to upgrade" in capsys.readouterr().out
