@@ -111,7 +111,8 @@ def test_mauzo_upgrade_rebuilds_rollups_written_by_another_layout(tmp_path, demo
     con = duckdb.connect(str(store.snapshot_path(store.manifest())))
     try:
         raw = json.loads(con.execute(f"SELECT value FROM {META_TABLE} WHERE key = 'catalog'").fetchall()[0][0])
-        con.execute(f"UPDATE {META_TABLE} SET value = ? WHERE key = 'catalog'", [json.dumps({**raw, "format": FORMAT - 1})])
+        older = json.dumps({**raw, "format": FORMAT - 1})
+        con.execute(f"UPDATE {META_TABLE} SET value = ? WHERE key = 'catalog'", [older])
     finally:
         con.close()
     spec = QuerySpec("s", dimensions=("salesperson",))
