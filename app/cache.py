@@ -144,6 +144,7 @@ class ResultCache:
             if self._writer is None or self._writer_pid != os.getpid():  # none yet, or forked
                 self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mauzo-cache-write")
                 self._writer_pid = os.getpid()
+                self._queued = {key: value for key, value in self._queued.items() if key == full_key}
             writer = self._writer
         writer.submit(write)
 

@@ -337,8 +337,7 @@ def _order(rollup: Rollup) -> str:
     return f" ORDER BY {', '.join(keys)}" if keys else ""
 
 
-def _insert(con: duckdb.DuckDBPyConnection, rollup: Rollup, select: str, narrow: frozenset[str],
-            params: list[object] | None = None) -> None:
+def _insert(con: duckdb.DuckDBPyConnection, rollup: Rollup, select: str, narrow: frozenset[str]) -> None:
     """Add rows of ``rollup``'s shape, sorted, with the ``narrow`` columns stored as BIGINT (a table
     that has one as BIGINT widens it to HUGEINT first when these rows need it)."""
     table = rollup.table
@@ -349,11 +348,11 @@ def _insert(con: duckdb.DuckDBPyConnection, rollup: Rollup, select: str, narrow:
         wide = [c for c, kind in types.items() if kind == "BIGINT" and c not in narrow]
         for column in wide:
             con.execute(f"ALTER TABLE {table} ALTER COLUMN {column} SET DATA TYPE HUGEINT")
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM ({select}){_order(rollup)}", params or [])
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM ({select}){_order(rollup)}")
         return
     casts = ", ".join(f"CAST({c} AS BIGINT) AS {c}" for c in sorted(narrow))
     replace = f" REPLACE ({casts})" if casts else ""
-    con.execute(f"CREATE TABLE {table} AS SELECT *{replace} FROM ({select}){_order(rollup)}", params or [])
+    con.execute(f"CREATE TABLE {table} AS SELECT *{replace} FROM ({select}){_order(rollup)}")
 
 
 def _drop_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, str]) -> None:
