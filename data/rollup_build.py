@@ -28,6 +28,7 @@ to 162-174 ms; ingest time did not change measurably (40 s both ways on a quiet 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
@@ -94,28 +95,53 @@ def transaction_keys(lines: pl.DataFrame) -> pl.Series:
     return lines.select(pl.concat_str([pl.col("branch"), pl.lit("|"), pl.col("invoice_id")]).alias("txn"))["txn"]
 
 
+def _compact(column: np.ndarray) -> np.ndarray:
+    """The column's values replaced by their rank among its distinct values (0, 1, ...): the same
+    order in as few bits as it can take. Dictionary codes are not dense (Polars numbers the strings
+    of every categorical column in one space), and packing them as they are overflowed 62 bits at
+    10M lines, which sent every ingest to a multi-key sort four times slower."""
+    if not column.size:
+        return column
+    low = int(column.min())
+    span = int(column.max()) - low + 1
+    if span > 8 * column.size + (1 << 20):  # sparse: a sort is cheaper than a table of the span
+        return np.unique(column, return_inverse=True)[1].reshape(-1).astype(np.int64)
+    present = np.zeros(span, dtype=bool)
+    present[column - low] = True
+    rank = np.cumsum(present, dtype=np.int32 if span < 2**31 else np.int64) - 1
+    return rank[column - low].astype(np.int64)
+
+
 def _mixed_radix(columns: Sequence[np.ndarray]) -> np.ndarray | None:
     """One non-negative integer per row that orders the rows as the columns do, first column first
-    (codes of -1, i.e. null, included); None when it would not fit in 62 bits."""
-    packed, bound = np.zeros(columns[0].shape[0] if columns else 0, dtype=np.int64), 1
-    for column in columns:
-        size = int(column.max()) + 2 if column.size else 1
-        if bound * size >= 2**62:
-            return None
-        packed = packed * size + (column + 1)
-        bound *= size
+    (codes of -1, i.e. null, included); None when it would not fit in 62 bits. Columns are made
+    dense (``_compact``) narrowest first, only as far as needed to fit."""
+    columns = [c - int(c.min()) if c.size else c for c in columns]
+    sizes = [int(c.max()) + 1 if c.size else 1 for c in columns]
+    for index in sorted(range(len(columns)), key=sizes.__getitem__):
+        if math.prod(sizes) < 2**62:
+            break
+        columns[index] = _compact(columns[index])
+        sizes[index] = int(columns[index].max()) + 1 if columns[index].size else 1
+    if math.prod(sizes) >= 2**62:
+        return None
+    packed = np.zeros(columns[0].shape[0] if columns else 0, dtype=np.int64)
+    for column, size in zip(columns, sizes, strict=True):
+        packed = packed * size + column
     return packed
 
 
 def _transaction_codes(source: pl.DataFrame) -> np.ndarray:
     """Per line, an integer equal exactly when the transaction keys (branch, invoice) are; -1 where
-    either is null (the metric's key is then null). Exact codes, so no hashing and no collisions."""
-    branch, invoice = _codes(source["branch"]), _codes(source["invoice_id"])
-    keyed = (branch >= 0) & (invoice >= 0)
-    packed = _mixed_radix([branch, invoice])
-    if packed is None:  # beyond any real store; exact all the same
-        packed = np.unique(np.stack([branch, invoice], axis=1), axis=0, return_inverse=True)[1].ravel()
-    return np.where(keyed, packed, -1)
+    either is null (the metric's key is then null). Exact codes (Polars groups by the values, so no
+    collisions), numbered in no particular order: a hash group-by on both cores, where coding the
+    invoices as a categorical took twice as long (10M lines: 1.7 s against 3.5 s)."""
+    groups = source.select("branch", "invoice_id").with_row_index("row").group_by("branch", "invoice_id").agg("row")
+    codes = np.empty(source.height, dtype=np.int64)
+    codes[groups["row"].explode().to_numpy()] = np.repeat(np.arange(groups.height, dtype=np.int64),
+                                                          groups["row"].list.len().to_numpy())
+    keyed = source.select(pl.col("branch").is_not_null() & pl.col("invoice_id").is_not_null()).to_series()
+    return np.where(keyed.to_numpy(), codes, -1)
 
 
 def _transaction_order(txn: np.ndarray, levels: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

@@ -53,3 +53,19 @@ def test_weights_equal_a_plain_group_by(packed: bool, monkeypatch: pytest.Monkey
     assert (weights == expected).all()
     coded, _ = rollup_build._encode(lines)
     assert (rollup_build.transaction_weights(lines, (), coded)[0] == expected).all()
+
+
+def test_sparse_codes_pack_into_one_integer_in_lexicographic_order() -> None:
+    """Dictionary codes share one numbering across columns, so they are sparse: packed as they are,
+    these four would need 40 + 3 x 21 bits. Made dense first, they fit, and the order is the columns'."""
+    rng = np.random.default_rng(3)
+    columns = [rng.choice([-1, 7, 2**40], 5_000), *(rng.choice([-1, 5, 2**20, 2**21 - 3], 5_000) for _ in range(3))]
+    packed = rollup_build._mixed_radix(columns)
+    assert packed is not None
+    lexicographic = np.lexsort(tuple(reversed(columns)))
+    assert (np.diff(packed[lexicographic]) >= 0).all()  # sorted by the columns means sorted by the packed value
+    keys = np.stack(columns, axis=1)[lexicographic]
+    same_keys = (keys[1:] == keys[:-1]).all(axis=1)
+    ordered = packed[lexicographic]
+    assert ((ordered[1:] == ordered[:-1]) == same_keys).all()  # equal exactly when the keys are
+    assert not same_keys.all() and same_keys.any()
