@@ -103,6 +103,12 @@ ROLLUPS: tuple[Rollup, ...] = (
     Rollup("rollup_customer_item_month", "month", ("branch", "product_line", "item_group", "item_name", "customer")),
     Rollup("rollup_customer_day", "day", ("branch", "salesperson", "customer")),
     Rollup("rollup_account_month", "month", ("branch", "salesperson", "customer"), source="rollup_customer_day"),
+    # Distinct customers are the costly part of a view's queries (a hash of every customer row), so
+    # these keep them without salesperson: for the summary, trend, branch and customer breakdowns
+    # (10M demo: 0.40M rows against 0.63M), and per product line (1.25M against 1.79M).
+    Rollup("rollup_branch_customer_month", "month", ("branch", "customer"), source="rollup_customer_day"),
+    Rollup("rollup_line_customer_month", "month", ("branch", "product_line", "customer"),
+           source="rollup_customer_month"),
     Rollup("rollup_customer", None, ("branch", "salesperson", "product_line", "customer"),
            source="rollup_customer_month"),
     Rollup("rollup_line_month", "month", ("branch", "salesperson", "product_line"), source="rollup_item_month"),
