@@ -58,8 +58,7 @@ def test_an_engine_never_moves_back_to_an_older_snapshot(tmp_path, demo_frame):
         assert snapshot.manifest.version == engine.data_version()
         assert cursor.sql("SELECT COUNT(*) FROM sales").fetchall()[0][0] == 200
     finally:
-        cursor.close()
-        engine._release(snapshot)
+        engine._release(snapshot, cursor)
         engine.close()
 
 
@@ -73,7 +72,6 @@ def test_a_connection_in_use_is_not_closed_when_newer_snapshots_arrive(tmp_path,
             assert engine.execute(COUNT)["n"][0] in (200, 300)  # retires, and would close, older ones
         assert cursor.sql("SELECT COUNT(*) FROM sales").fetchall()[0][0] == 100
     finally:
-        cursor.close()
-        engine._release(snapshot)
-    assert engine._retired == []  # released and idle: now closed
+        engine._release(snapshot, cursor)
+    assert engine._retired == []  # released and idle: now detached
     engine.close()
